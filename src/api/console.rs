@@ -1,0 +1,63 @@
+//! The staff console: static files embedded in the binary at build time, so the server works from
+//! any directory. The console talks only to the public JSON API.
+
+use rocket::http::{ContentType, Header};
+use rocket::response::{self, Responder};
+use rocket::{get, Request};
+
+use crate::error::AppError;
+
+macro_rules! assets {
+    ($($name:literal => $ct:expr),* $(,)?) => {
+        const ASSETS: &[(&str, &[u8])] = &[$(($name, include_bytes!(concat!("../../static/", $name)))),*];
+        fn content_type(name: &str) -> ContentType {
+            match name { $($name => $ct,)* _ => ContentType::Binary }
+        }
+    };
+}
+
+assets! {
+    "index.html" => ContentType::HTML,
+    "style.css" => ContentType::CSS,
+    "app.js" => ContentType::JavaScript,
+    "api.js" => ContentType::JavaScript,
+    "ui.js" => ContentType::JavaScript,
+    "views.js" => ContentType::JavaScript,
+    "scanner.js" => ContentType::JavaScript,
+}
+
+pub struct Asset(&'static str, &'static [u8]);
+
+impl<'r> Responder<'r, 'static> for Asset {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        rocket::Response::build_from((content_type(self.0), self.1).respond_to(req)?)
+            // The files change with the binary; revalidate instead of caching stale code.
+            .header(Header::new("Cache-Control", "no-cache"))
+            .header(Header::new("X-Content-Type-Options", "nosniff"))
+            .header(Header::new("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; frame-ancestors 'none'"))
+            .header(Header::new("Referrer-Policy", "no-referrer"))
+            .ok()
+    }
+}
+
+fn asset(name: &str) -> Result<Asset, AppError> {
+    ASSETS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(n, b)| Asset(n, b))
+        .ok_or(AppError::NotFound)
+}
+
+#[get("/")]
+fn index() -> Result<Asset, AppError> {
+    asset("index.html")
+}
+
+#[get("/<file>", rank = 20)]
+fn file(file: &str) -> Result<Asset, AppError> {
+    asset(file)
+}
+
+pub fn routes() -> Vec<rocket::Route> {
+    rocket::routes![index, file]
+}

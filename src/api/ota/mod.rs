@@ -1,0 +1,22 @@
+//! The OTA partner API (`X-API-Key`). Every route takes the `Partner` guard, and every read and
+//! write is scoped to that partner: a foreign id answers exactly like an unknown one (404).
+
+mod core;
+mod tickets;
+
+use rocket_okapi::okapi::openapi3::OpenApi;
+use rocket_okapi::settings::OpenApiSettings;
+
+pub fn routes(settings: &OpenApiSettings) -> (Vec<rocket::Route>, OpenApi) {
+    let parts = [core::routes(settings), tickets::routes(settings)];
+    let mut routes = Vec::new();
+    let mut specs = Vec::new();
+    for (r, s) in parts {
+        routes.extend(r);
+        specs.push(("/", s));
+    }
+    (
+        routes,
+        rocket_okapi::okapi::merge::marge_spec_list(&specs).expect("OTA specs merge"),
+    )
+}

@@ -1,0 +1,89 @@
+//! OTA API keys: `gw_live_` + 40 base62 characters (~238 bits). Only a SHA-256 hash and the first
+//! 12 characters are stored. Lookup is by prefix (indexed), then a constant-time comparison of the
+//! hashes, so neither the database index nor a string compare leaks timing about the secret part.
+
+use rusqlite::{params, Connection, Transaction};
+
+use crate::clock;
+use crate::db::ConnExt;
+use crate::error::AppError;
+use crate::ids;
+
+const KEY_PREFIX: &str = "gw_live_";
+const PREFIX_LEN: usize = 12;
+
+pub struct NewKey {
+    pub key_id: i64,
+    pub api_key: String,
+    pub prefix: String,
+}
+
+/// What an API key resolves to, when it resolves.
+#[derive(Debug, Clone)]
+pub struct KeyOwner {
+    pub key_id: i64,
+    pub partner_id: i64,
+    pub rate_limit_per_minute: Option<u32>,
+    pub revoked: bool,
+    pub partner_active: bool,
+}
+
+pub fn create(
+    tx: &Transaction<'_>,
+    partner_id: i64,
+    label: &str,
+    rate_limit: Option<u32>,
+) -> Result<NewKey, AppError> {
+    let api_key = format!("{KEY_PREFIX}{}", ids::random_base62(40));
+    let prefix = api_key[..PREFIX_LEN].to_owned();
+    tx.prepare_cached(
+        "INSERT INTO api_keys (partner_id, label, prefix, key_hash, rate_limit_per_minute, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![partner_id, label, prefix, ids::sha256_hex(api_key.as_bytes()), rate_limit, clock::to_db(clock::now())])?;
+    Ok(NewKey {
+        key_id: tx.last_insert_rowid(),
+        api_key,
+        prefix,
+    })
+}
+
+/// Resolves a presented key. `None` for anything that is not one of ours.
+pub fn resolve(conn: &Connection, presented: &str) -> Result<Option<KeyOwner>, AppError> {
+    if !presented.starts_with(KEY_PREFIX) || presented.len() < PREFIX_LEN || presented.len() > 128 {
+        return Ok(None);
+    }
+    let presented_hash = ids::sha256_hex(presented.as_bytes());
+    let mut stmt = conn.prepare_cached(
+        "SELECT k.id, k.partner_id, k.rate_limit_per_minute, k.revoked_at IS NOT NULL, p.status = 'active', k.key_hash
+         FROM api_keys k JOIN partners p ON p.id = k.partner_id WHERE k.prefix = ?1",
+    )?;
+    let mut rows = stmt.query([&presented[..PREFIX_LEN]])?;
+    while let Some(row) = rows.next()? {
+        let stored: String = row.get(5)?;
+        if ids::constant_time_eq(stored.as_bytes(), presented_hash.as_bytes()) {
+            return Ok(Some(KeyOwner {
+                key_id: row.get(0)?,
+                partner_id: row.get(1)?,
+                rate_limit_per_minute: row.get(2)?,
+                revoked: row.get(3)?,
+                partner_active: row.get(4)?,
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// Revokes a key; returns its partner. Revoking twice is harmless.
+pub fn revoke(tx: &Transaction<'_>, key_id: i64) -> Result<i64, AppError> {
+    let partner_id = tx
+        .try_query_row(
+            "SELECT partner_id FROM api_keys WHERE id = ?1",
+            [key_id],
+            |r| r.get(0),
+        )?
+        .ok_or(AppError::NotFound)?;
+    tx.prepare_cached("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1")?
+        .execute(params![key_id, clock::to_db(clock::now())])?;
+    Ok(partner_id)
+}

@@ -1,0 +1,225 @@
+//! Request guards: a handler's signature states the credential it needs, and the guard value is
+//! the proof. Failures are stashed for the catcher so they render as problem+json.
+
+use rocket::http::Status;
+use rocket::outcome::Outcome;
+use rocket::request::{self, FromRequest, Request};
+use rocket_okapi::gen::OpenApiGenerator;
+use rocket_okapi::okapi::openapi3::{
+    Object, SecurityRequirement, SecurityScheme, SecuritySchemeData,
+};
+use rocket_okapi::request::{OpenApiFromRequest, RequestHeaderInput};
+
+use super::api_keys;
+use super::rate_limit::{Bucket, Decision};
+use super::sessions::{self, Role, SessionUser};
+use crate::error::{stash, AppError};
+use crate::App;
+
+pub const SESSION_COOKIE: &str = "gangway_session";
+
+/// An OTA partner authenticated by `X-API-Key`, within its rate limit.
+#[derive(Debug, Clone, Copy)]
+pub struct Partner {
+    pub partner_id: i64,
+    pub key_id: i64,
+}
+
+/// The rate-limit decision of this request, for the response headers.
+pub struct RateLimitSeen(pub Option<Decision>);
+
+/// Any logged-in user (bearer token or console session cookie).
+#[derive(Debug, Clone)]
+pub struct AuthUser(pub SessionUser);
+
+/// role `staff` or `admin`.
+pub struct Staff(pub SessionUser);
+/// role `admin`.
+pub struct Admin(pub SessionUser);
+/// role `venue`, `staff` or `admin`: may redeem at the pier.
+pub struct Venue(pub SessionUser);
+
+/// Who may see a ticket: the partner whose key issued it, or the user who bought it.
+#[derive(Debug, Clone, Copy)]
+pub enum TicketViewer {
+    Partner(i64),
+    User(i64),
+}
+
+fn app<'a>(req: &'a Request<'_>) -> &'a App {
+    req.rocket()
+        .state::<App>()
+        .expect("App state is managed by build_rocket")
+}
+
+fn fail<T>(req: &Request<'_>, e: AppError) -> request::Outcome<T, AppError> {
+    let status = Status::from_code(e.status().code).unwrap_or(Status::Unauthorized);
+    Outcome::Error((status, stash(req, e)))
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    rocket::tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| AppError::Internal(format!("worker: {e}")))?
+}
+
+async fn authenticate_partner(req: &Request<'_>) -> Result<Partner, AppError> {
+    let presented = req
+        .headers()
+        .get_one("X-API-Key")
+        .ok_or(AppError::Unauthenticated)?
+        .trim()
+        .to_owned();
+    let app = app(req);
+    let db = app.db.clone();
+    let owner = blocking(move || db.read(|c| api_keys::resolve(c, &presented)))
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    if owner.revoked {
+        return Err(AppError::Forbidden("This API key has been revoked.".into()));
+    }
+    if !owner.partner_active {
+        return Err(AppError::Forbidden("This partner is suspended.".into()));
+    }
+    let (bucket, limit) = match owner.rate_limit_per_minute {
+        Some(limit) => (Bucket::Key(owner.key_id), limit),
+        None => (
+            Bucket::Partner(owner.partner_id),
+            app.config.rate_limit_per_minute,
+        ),
+    };
+    let decision = app.rate_limiter.check(bucket, limit);
+    req.local_cache(|| RateLimitSeen(Some(decision)));
+    if !decision.allowed {
+        return Err(AppError::RateLimited {
+            retry_after_secs: decision.retry_after_secs,
+        });
+    }
+    Ok(Partner {
+        partner_id: owner.partner_id,
+        key_id: owner.key_id,
+    })
+}
+
+pub fn session_token(req: &Request<'_>) -> Option<String> {
+    if let Some(h) = req.headers().get_one("Authorization") {
+        let (scheme, token) = h.split_once(' ')?;
+        return scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim().to_owned());
+    }
+    req.cookies()
+        .get(SESSION_COOKIE)
+        .map(|c| c.value().to_owned())
+}
+
+async fn authenticate_user(req: &Request<'_>) -> Result<SessionUser, AppError> {
+    let token = session_token(req).ok_or(AppError::Unauthenticated)?;
+    let db = app(req).db.clone();
+    blocking(move || db.read(|c| sessions::resolve(c, &token)))
+        .await?
+        .ok_or(AppError::Unauthenticated)
+}
+
+async fn user_with_role(req: &Request<'_>, allowed: &[Role]) -> Result<SessionUser, AppError> {
+    let user = authenticate_user(req).await?;
+    if allowed.contains(&user.role) {
+        Ok(user)
+    } else {
+        Err(AppError::Forbidden(format!(
+            "Your role ({}) may not do this.",
+            user.role.as_str()
+        )))
+    }
+}
+
+macro_rules! guard {
+    ($ty:ty, $req:ident => $body:expr) => {
+        #[rocket::async_trait]
+        impl<'r> FromRequest<'r> for $ty {
+            type Error = AppError;
+            async fn from_request($req: &'r Request<'_>) -> request::Outcome<Self, AppError> {
+                match $body {
+                    Ok(v) => Outcome::Success(v),
+                    Err(e) => fail($req, e),
+                }
+            }
+        }
+    };
+}
+
+guard!(Partner, req => authenticate_partner(req).await);
+guard!(AuthUser, req => authenticate_user(req).await.map(AuthUser));
+guard!(Staff, req => user_with_role(req, &[Role::Staff, Role::Admin]).await.map(Staff));
+guard!(Admin, req => user_with_role(req, &[Role::Admin]).await.map(Admin));
+guard!(Venue, req => user_with_role(req, &[Role::Venue, Role::Staff, Role::Admin]).await.map(Venue));
+guard!(TicketViewer, req => {
+    if req.headers().contains("X-API-Key") {
+        authenticate_partner(req).await.map(|p| TicketViewer::Partner(p.partner_id))
+    } else {
+        authenticate_user(req).await.map(|u| TicketViewer::User(u.user_id))
+    }
+});
+
+fn security(
+    name: &str,
+    description: &str,
+    data: SecuritySchemeData,
+) -> rocket_okapi::Result<RequestHeaderInput> {
+    let scheme = SecurityScheme {
+        description: Some(description.to_owned()),
+        data,
+        extensions: Object::default(),
+    };
+    let mut requirement = SecurityRequirement::new();
+    requirement.insert(name.to_owned(), Vec::new());
+    Ok(RequestHeaderInput::Security(
+        name.to_owned(),
+        scheme,
+        requirement,
+    ))
+}
+
+fn api_key_scheme() -> rocket_okapi::Result<RequestHeaderInput> {
+    security(
+        "ApiKeyAuth",
+        "OTA partner API key (`gw_live_…`), created by an admin and shown once.",
+        SecuritySchemeData::ApiKey {
+            name: "X-API-Key".to_owned(),
+            location: "header".to_owned(),
+        },
+    )
+}
+
+/// One description for every bearer route (OpenAPI merges schemes by name); the role a route
+/// needs is in its own description.
+fn bearer_scheme() -> rocket_okapi::Result<RequestHeaderInput> {
+    security(
+        "BearerAuth",
+        "Token from POST /api/auth/login. The console's session cookie works too. Each route says which roles it accepts.",
+        SecuritySchemeData::Http { scheme: "bearer".to_owned(), bearer_format: None },
+    )
+}
+
+macro_rules! openapi_security {
+    ($ty:ty, $scheme:expr) => {
+        impl<'r> OpenApiFromRequest<'r> for $ty {
+            fn from_request_input(
+                _: &mut OpenApiGenerator,
+                _: String,
+                _: bool,
+            ) -> rocket_okapi::Result<RequestHeaderInput> {
+                $scheme
+            }
+        }
+    };
+}
+
+openapi_security!(Partner, api_key_scheme());
+openapi_security!(AuthUser, bearer_scheme());
+openapi_security!(Staff, bearer_scheme());
+openapi_security!(Admin, bearer_scheme());
+openapi_security!(Venue, bearer_scheme());
+openapi_security!(TicketViewer, api_key_scheme());

@@ -1,0 +1,108 @@
+//! Login sessions. The token is random (256 bits), handed out once as bearer token and cookie, and
+//! stored only as its SHA-256.
+
+use rusqlite::{params, Connection, Transaction};
+use time::{Duration, OffsetDateTime};
+
+use crate::clock;
+use crate::db::ConnExt;
+use crate::error::AppError;
+use crate::ids;
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Customer,
+    Venue,
+    Staff,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Customer => "customer",
+            Role::Venue => "venue",
+            Role::Staff => "staff",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "customer" => Some(Role::Customer),
+            "venue" => Some(Role::Venue),
+            "staff" => Some(Role::Staff),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionUser {
+    pub user_id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+}
+
+pub fn create(
+    tx: &Transaction<'_>,
+    user_id: i64,
+    ttl: Duration,
+) -> Result<(String, OffsetDateTime), AppError> {
+    let token = ids::new_session_token();
+    let now = clock::now();
+    let expires_at = now + ttl;
+    tx.prepare_cached("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![ids::sha256_hex(token.as_bytes()), user_id, clock::to_db(now), clock::to_db(expires_at)])?;
+    Ok((token, expires_at))
+}
+
+pub fn resolve(conn: &Connection, token: &str) -> Result<Option<SessionUser>, AppError> {
+    if token.is_empty() || token.len() > 128 {
+        return Ok(None);
+    }
+    conn.try_query_row(
+        "SELECT u.id, u.email, u.name, u.role FROM sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.token_hash = ?1 AND s.expires_at > ?2",
+        params![
+            ids::sha256_hex(token.as_bytes()),
+            clock::to_db(clock::now())
+        ],
+        |r| {
+            let role: String = r.get(3)?;
+            Ok(SessionUser {
+                user_id: r.get(0)?,
+                email: r.get(1)?,
+                name: r.get(2)?,
+                role: Role::parse(&role).unwrap_or(Role::Customer),
+            })
+        },
+    )
+}
+
+pub fn delete(tx: &Transaction<'_>, token: &str) -> Result<(), AppError> {
+    tx.prepare_cached("DELETE FROM sessions WHERE token_hash = ?1")?
+        .execute([ids::sha256_hex(token.as_bytes())])?;
+    Ok(())
+}
+
+/// Called by the expiry job.
+pub fn purge_expired(tx: &Transaction<'_>, now: OffsetDateTime) -> Result<usize, AppError> {
+    Ok(tx
+        .prepare_cached("DELETE FROM sessions WHERE expires_at <= ?1")?
+        .execute([clock::to_db(now)])?)
+}

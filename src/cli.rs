@@ -1,0 +1,172 @@
+//! The command line: `serve` (default), `migrate`, and `admin` sub-commands that run the same
+//! domain operations as the API, on the same configuration.
+
+use clap::{Parser, Subcommand};
+
+use crate::auth::sessions::Role;
+use crate::config::{self, Config};
+use crate::db::Db;
+use crate::domain::accounts::{self, NewUser};
+use crate::domain::audit::Actor;
+use crate::domain::partners;
+use crate::error::AppError;
+use crate::ids;
+
+#[derive(Parser)]
+#[command(
+    name = "gangway",
+    version,
+    about = "Self-hosted ticketing server: OTA API, direct sales, QR redemption."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the server (the default). Migrates the database on start.
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Administration on the configured database.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Subcommand)]
+pub enum AdminCommand {
+    /// Create a user; prints a generated password when none is given.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = ["admin", "staff", "venue", "customer"])]
+        role: String,
+        #[arg(long)]
+        password: Option<String>,
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+    /// Register an OTA partner; prints its id and a first API key.
+    CreatePartner {
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "")]
+        contact_email: String,
+    },
+    /// Create another API key for a partner.
+    CreateKey {
+        #[arg(long)]
+        partner: i64,
+        #[arg(long, default_value = "")]
+        label: String,
+        #[arg(long)]
+        rate_limit_per_minute: Option<i64>,
+    },
+}
+
+fn open() -> Result<(Config, Db), AppError> {
+    let config = Config::from_figment(&config::figment())?;
+    let db = Db::open(&config.database_path, 1)?;
+    Ok((config, db))
+}
+
+pub fn migrate() -> Result<(), AppError> {
+    let (config, _) = open()?;
+    println!("Database {} is migrated.", config.database_path.display());
+    Ok(())
+}
+
+pub fn admin(cmd: AdminCommand) -> Result<(), AppError> {
+    let (_, db) = open()?;
+    match cmd {
+        AdminCommand::CreateUser {
+            email,
+            role,
+            password,
+            name,
+        } => {
+            let role =
+                Role::parse(&role).ok_or_else(|| AppError::validation("role", "unknown role"))?;
+            let generated = password.is_none();
+            let password = password.unwrap_or_else(ids::new_password);
+            let new = NewUser::prepare(&email, &password, &name, role)?;
+            let user = db.write(|tx| accounts::create(tx, &new, None))?;
+            println!(
+                "Created {} user {} (id {}).",
+                role.as_str(),
+                user.email,
+                user.user_id
+            );
+            if generated {
+                println!("Password: {password}");
+            }
+        }
+        AdminCommand::CreatePartner {
+            name,
+            contact_email,
+        } => {
+            let (partner, key) = db.write(|tx| {
+                let p = partners::create(tx, &name, &contact_email, Actor::System)?;
+                let k =
+                    partners::create_key(tx, p.partner_id, "created by CLI", None, Actor::System)?;
+                Ok((p, k))
+            })?;
+            println!(
+                "Created partner {} (id {}).",
+                partner.name, partner.partner_id
+            );
+            println!("API key (shown only this once): {}", key.api_key);
+        }
+        AdminCommand::CreateKey {
+            partner,
+            label,
+            rate_limit_per_minute,
+        } => {
+            let key = db.write(|tx| {
+                partners::create_key(tx, partner, &label, rate_limit_per_minute, Actor::System)
+            })?;
+            println!(
+                "API key {} for partner {partner} (shown only this once): {}",
+                key.key_id, key.api_key
+            );
+        }
+    }
+    Ok(())
+}
+
+/// On the very first start there is no one to log in as: create an admin with a random password
+/// and say so, once.
+pub fn ensure_first_admin(db: &Db) -> Result<Option<(String, String)>, AppError> {
+    if db.read(accounts::any_admin)? {
+        return Ok(None);
+    }
+    let email = "admin@gangway.local".to_owned();
+    let password = ids::new_password();
+    let new = NewUser::prepare(&email, &password, "Administrator", Role::Admin)?;
+    db.write(|tx| accounts::create(tx, &new, None))?;
+    Ok(Some((email, password)))
+}
+
+pub fn serve_banner(
+    config: &Config,
+    figment: &rocket::figment::Figment,
+    first_admin: Option<(String, String)>,
+) {
+    let address: String = figment
+        .extract_inner("address")
+        .unwrap_or_else(|_| "127.0.0.1".into());
+    let port: u16 = figment.extract_inner("port").unwrap_or(8000);
+    let url = format!("http://{address}:{port}");
+    println!();
+    println!("Gangway — database {}", config.database_path.display());
+    println!("  Console:  {url}/    API docs: {url}/docs    OpenAPI: {url}/openapi.json");
+    if let Some((email, password)) = first_admin {
+        println!("  First start: created the admin account (this password is shown only once)");
+        println!("    email:    {email}");
+        println!("    password: {password}");
+    }
+    println!("  Create an OTA partner and its API key:  gangway admin create-partner --name \"Example Travel\"");
+    println!("    (or `cargo run --release -- admin create-partner --name ...`, or in the console under Partners)");
+    println!();
+}

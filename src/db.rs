@@ -1,0 +1,122 @@
+//! The one SQLite file: pragmas, migrations, and the only two ways in — `read` on a pooled
+//! connection and `write`, a `BEGIN IMMEDIATE` transaction on the single writer connection.
+//!
+//! Writers queue on a Rust mutex instead of in SQLite's busy handler: the busy handler sleeps with
+//! back-off, which under contention costs far more latency than a FIFO-ish lock hand-over. The
+//! busy timeout still covers other processes (the CLI) writing to the same file.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+use crate::error::AppError;
+
+mod migrations {
+    refinery::embed_migrations!("sql");
+}
+
+const PRAGMAS: &str = "PRAGMA journal_mode = WAL;
+     PRAGMA synchronous = NORMAL;
+     PRAGMA foreign_keys = ON;
+     PRAGMA busy_timeout = 5000;
+     PRAGMA cache_size = -16000;
+     PRAGMA temp_store = MEMORY;";
+
+#[derive(Clone)]
+pub struct Db {
+    readers: r2d2::Pool<SqliteConnectionManager>,
+    writer: Arc<Mutex<Connection>>,
+}
+
+impl Db {
+    /// Opens (creating it and its directory if needed) and migrates the database.
+    pub fn open(path: &Path, read_pool_size: u32) -> Result<Db, AppError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| AppError::Config(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let mut writer = Connection::open(path)?;
+        writer.execute_batch(PRAGMAS)?;
+        migrations::migrations::runner()
+            .run(&mut writer)
+            .map_err(|e| AppError::Internal(format!("migration failed: {e}")))?;
+        let manager = SqliteConnectionManager::file(path).with_init(|c| c.execute_batch(PRAGMAS));
+        let readers = r2d2::Pool::builder()
+            .max_size(read_pool_size)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(5))
+            .build(manager)
+            .map_err(|e| AppError::Unavailable(format!("database pool: {e}")))?;
+        Ok(Db {
+            readers,
+            writer: Arc::new(Mutex::new(writer)),
+        })
+    }
+
+    /// Runs `f` on a read connection. Reads see the last committed state (WAL snapshot).
+    pub fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        let conn = self.readers.get()?;
+        f(&conn)
+    }
+
+    /// Runs `f` inside `BEGIN IMMEDIATE … COMMIT`; any `Err` (or a panic) rolls everything back.
+    pub fn write<T>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        // A panic inside an earlier transaction poisons the lock, but rusqlite rolled that
+        // transaction back when it was dropped, so the connection is clean to reuse.
+        let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = f(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+
+    /// Used by `/health`: a trivial query through the read pool.
+    pub fn ping(&self) -> Result<(), AppError> {
+        self.read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
+            .map(|_| ())
+    }
+}
+
+/// Small conveniences over rusqlite used by every domain module.
+pub trait ConnExt {
+    /// Like `query_row`, but "no row" is `Ok(None)`.
+    fn try_query_row<T, P: rusqlite::Params>(
+        &self,
+        sql: &str,
+        params: P,
+        map: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Option<T>, AppError>;
+}
+
+impl ConnExt for Connection {
+    fn try_query_row<T, P: rusqlite::Params>(
+        &self,
+        sql: &str,
+        params: P,
+        map: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Option<T>, AppError> {
+        let mut stmt = self.prepare_cached(sql)?;
+        let mut rows = stmt.query(params)?;
+        match rows.next()? {
+            Some(row) => Ok(Some(map(row)?)),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Tells whether an error is SQLite's UNIQUE constraint failing (used to turn races on unique
+/// keys into the right 409 instead of a 500).
+pub fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _)
+        if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+            || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
+}
