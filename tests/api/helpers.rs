@@ -1,0 +1,441 @@
+//! One test app per test: a fresh temporary database and the real Rocket app, driven through
+//! Rocket's local client (or a real HTTP server for concurrency and crash tests). One generic
+//! request helper; fixtures for an admin, a partner with a key, a customer, a venue scanner.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use gangway::auth::sessions::Role;
+use gangway::domain::accounts::{self, NewUser};
+use gangway::domain::audit::Actor;
+use gangway::domain::partners;
+use gangway::App;
+use rocket::figment::Figment;
+use rocket::http::{ContentType, Header, Method};
+use rocket::local::blocking::Client;
+use serde_json::{json, Value};
+use tempfile::TempDir;
+
+pub const WEBHOOK_SECRET: &str = "test-webhook-secret-0123456789";
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub client: Client,
+    pub dir: TempDir,
+}
+
+pub fn figment(dir: &TempDir) -> Figment {
+    gangway::config::figment()
+        .merge(("database_path", dir.path().join("gangway.db")))
+        .merge(("payment_webhook_secret", WEBHOOK_SECRET))
+        .merge(("log_level", "off"))
+}
+
+pub fn spawn_app() -> TestApp {
+    spawn_app_with(|f| f)
+}
+
+pub fn spawn_app_with(tune: impl FnOnce(Figment) -> Figment) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let client =
+        Client::untracked(gangway::build_rocket(tune(figment(&dir)))).expect("valid rocket");
+    TestApp { client, dir }
+}
+
+/// A response, with the body parsed as JSON when it is JSON.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub body: Value,
+    pub headers: Vec<(String, String)>,
+    pub bytes: Vec<u8>,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Asserts the status, showing the body when it is not the expected one.
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Resp {
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.body
+        );
+        self
+    }
+
+    /// Asserts a problem+json error with this status and code.
+    #[track_caller]
+    pub fn problem(self, status: u16, code: &str) -> Resp {
+        assert_eq!(
+            (self.status, self.body["code"].as_str()),
+            (status, Some(code)),
+            "body: {}",
+            self.body
+        );
+        assert_eq!(
+            self.header("Content-Type"),
+            Some("application/problem+json")
+        );
+        assert!(self.body["detail"].is_string() && self.body["title"].is_string());
+        self
+    }
+}
+
+/// Credentials a request carries.
+#[derive(Debug, Clone)]
+pub enum Cred {
+    None,
+    Key(String),
+    Bearer(String),
+}
+
+pub struct Req<'a> {
+    app: &'a TestApp,
+    method: Method,
+    path: String,
+    cred: Cred,
+    body: Option<Vec<u8>>,
+    content_type: Option<ContentType>,
+    headers: Vec<(String, String)>,
+}
+
+impl<'a> Req<'a> {
+    pub fn cred(mut self, cred: &Cred) -> Self {
+        self.cred = cred.clone();
+        self
+    }
+    pub fn key(self, key: &str) -> Self {
+        self.cred(&Cred::Key(key.to_owned()))
+    }
+    pub fn bearer(self, token: &str) -> Self {
+        self.cred(&Cred::Bearer(token.to_owned()))
+    }
+    pub fn json(mut self, body: &Value) -> Self {
+        self.body = Some(serde_json::to_vec(body).unwrap());
+        self.content_type = Some(ContentType::JSON);
+        self
+    }
+    pub fn raw(mut self, body: impl Into<Vec<u8>>, content_type: Option<ContentType>) -> Self {
+        self.body = Some(body.into());
+        self.content_type = content_type;
+        self
+    }
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    pub fn send(self) -> Resp {
+        let mut req = self.app.client.req(self.method, self.path.clone());
+        match &self.cred {
+            Cred::None => {}
+            Cred::Key(k) => req.add_header(Header::new("X-API-Key", k.clone())),
+            Cred::Bearer(t) => req.add_header(Header::new("Authorization", format!("Bearer {t}"))),
+        }
+        for (n, v) in self.headers {
+            // The local client keeps its own cookie jar; a Cookie header goes through it.
+            if n.eq_ignore_ascii_case("Cookie") {
+                for (name, value) in v.split(';').filter_map(|c| c.trim().split_once('=')) {
+                    req = req.cookie(rocket::http::Cookie::new(name.to_owned(), value.to_owned()));
+                }
+            } else {
+                req.add_header(Header::new(n, v));
+            }
+        }
+        if let Some(ct) = self.content_type {
+            req.add_header(ct);
+        }
+        if let Some(body) = self.body {
+            req.set_body(body);
+        }
+        let res = req.dispatch();
+        let status = res.status().code;
+        let headers = res
+            .headers()
+            .iter()
+            .map(|h| (h.name().to_string(), h.value().to_string()))
+            .collect();
+        let bytes = res.into_bytes().unwrap_or_default();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Resp {
+            status,
+            body,
+            headers,
+            bytes,
+        }
+    }
+}
+
+/// A partner and one of its API keys.
+#[derive(Debug, Clone)]
+pub struct TestPartner {
+    pub partner_id: i64,
+    pub key: String,
+    pub key_id: i64,
+}
+
+impl TestApp {
+    pub fn state(&self) -> &App {
+        self.client.rocket().state::<App>().expect("app state")
+    }
+
+    pub fn req(&self, method: Method, path: &str) -> Req<'_> {
+        Req {
+            app: self,
+            method,
+            path: path.to_owned(),
+            cred: Cred::None,
+            body: None,
+            content_type: None,
+            headers: vec![],
+        }
+    }
+    pub fn get(&self, path: &str) -> Req<'_> {
+        self.req(Method::Get, path)
+    }
+    pub fn post(&self, path: &str) -> Req<'_> {
+        self.req(Method::Post, path)
+    }
+
+    /// Runs SQL directly (to move the clock of a row, or check one).
+    pub fn sql(&self, sql: &str) {
+        self.state()
+            .db
+            .write(|tx| Ok(tx.execute_batch(sql)?))
+            .expect("sql");
+    }
+
+    pub fn scalar(&self, sql: &str) -> i64 {
+        self.state()
+            .db
+            .read(|c| Ok(c.query_row(sql, [], |r| r.get(0))?))
+            .expect("scalar")
+    }
+
+    pub fn partner(&self, name: &str) -> TestPartner {
+        self.state()
+            .db
+            .write(|tx| {
+                let p = partners::create(tx, name, "", Actor::System)?;
+                let k = partners::create_key(tx, p.partner_id, "test", None, Actor::System)?;
+                Ok(TestPartner {
+                    partner_id: p.partner_id,
+                    key: k.api_key,
+                    key_id: k.key_id,
+                })
+            })
+            .expect("partner")
+    }
+
+    /// Creates a user of `role` and logs in through the API; returns the bearer token.
+    pub fn user(&self, email: &str, role: Role) -> String {
+        let new = NewUser::prepare(email, PASSWORD, "Test User", role).expect("user");
+        self.state()
+            .db
+            .write(|tx| accounts::create(tx, &new, None))
+            .expect("create user");
+        self.login(email)
+    }
+
+    pub fn login(&self, email: &str) -> String {
+        let r = self
+            .post("/api/auth/login")
+            .json(&json!({"email": email, "password": PASSWORD}))
+            .send()
+            .expect(200);
+        r.body["token"].as_str().unwrap().to_owned()
+    }
+
+    pub fn admin(&self) -> String {
+        self.user("admin@example.com", Role::Admin)
+    }
+
+    pub fn reserve(&self, p: &TestPartner, product_id: i64, quantity: i64) -> Resp {
+        self.post("/api/ota/reserve")
+            .key(&p.key)
+            .json(&json!({"product_id": product_id, "quantity": quantity}))
+            .send()
+    }
+
+    /// Reserve, order (all adults, a weekday 30+ days ahead) and activate: returns the activation.
+    pub fn paid_order(&self, p: &TestPartner, product_id: i64, quantity: i64) -> Value {
+        let r = self.reserve(p, product_id, quantity).expect(201);
+        let order = self
+            .order(
+                p,
+                r.body["reservation_id"].as_str().unwrap(),
+                &[("adult", quantity)],
+            )
+            .expect(201);
+        let order_id = order.body["order_id"].as_str().unwrap();
+        self.post("/api/ota/activate")
+            .key(&p.key)
+            .json(&json!({"order_id": order_id, "payment_reference": format!("pay-{order_id}")}))
+            .send()
+            .expect(200)
+            .body
+    }
+
+    pub fn order(&self, p: &TestPartner, reservation_id: &str, breakdown: &[(&str, i64)]) -> Resp {
+        let breakdown: Vec<Value> = breakdown
+            .iter()
+            .map(|(t, n)| json!({"customer_type": t, "count": n}))
+            .collect();
+        self.post("/api/ota/orders")
+            .key(&p.key)
+            .json(&json!({
+                "reservation_id": reservation_id,
+                "customer_details": {"name": "Mei Chen", "email": "mei@example.com", "phone": "+852 5555 0101"},
+                "pricing_context": {"visit_date": weekday_ahead(), "customer_breakdown": breakdown}
+            }))
+            .send()
+    }
+
+    /// A signed payment notification.
+    pub fn notify(&self, body: &Value) -> Resp {
+        let raw = serde_json::to_vec(body).unwrap();
+        self.post("/payments/notify")
+            .raw(raw.clone(), Some(ContentType::JSON))
+            .header("X-Gangway-Signature", &signature(&raw, now_unix()))
+            .send()
+    }
+
+    pub fn stock(&self, product_id: i64, channel: &str) -> (i64, i64, i64) {
+        self.state()
+            .db
+            .read(|c| {
+                Ok(c.query_row(
+                    "SELECT held, sold, allocated FROM inventory WHERE product_id = ?1 AND channel = ?2",
+                    rusqlite::params![product_id, channel],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )?)
+            })
+            .unwrap()
+    }
+
+    /// Reconciliation must say the stored counters equal what the rows say.
+    pub fn assert_consistent(&self) {
+        let r = self
+            .state()
+            .db
+            .read(gangway::domain::inventory::reconcile)
+            .unwrap();
+        assert!(r.consistent, "inconsistent: {r:?}");
+    }
+}
+
+pub fn now_unix() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+pub fn signature(body: &[u8], t: i64) -> String {
+    format!(
+        "t={t},v1={}",
+        hex::encode(gangway::domain::payments::sign(WEBHOOK_SECRET, t, body))
+    )
+}
+
+/// A Wednesday at least 30 days ahead (weekday prices).
+pub fn weekday_ahead() -> String {
+    let mut d = time::OffsetDateTime::now_utc().date() + time::Duration::days(30);
+    while d.weekday() != time::Weekday::Wednesday {
+        d = d.next_day().unwrap();
+    }
+    gangway::clock::date_to_db(d)
+}
+
+/// A Saturday at least 30 days ahead.
+pub fn saturday_ahead() -> String {
+    let mut d = time::OffsetDateTime::now_utc().date() + time::Duration::days(30);
+    while d.weekday() != time::Weekday::Saturday {
+        d = d.next_day().unwrap();
+    }
+    gangway::clock::date_to_db(d)
+}
+
+/// A real server on a free local port, for tests that need real HTTP and real concurrency.
+pub struct Server {
+    pub base: String,
+    pub dir: TempDir,
+    shutdown: rocket::Shutdown,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Server {
+    pub fn start() -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let port = free_port();
+        let figment = figment(&dir)
+            .merge(("port", port))
+            .merge(("address", "127.0.0.1"));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            rocket::execute(async move {
+                let rocket = gangway::build_rocket(figment)
+                    .ignite()
+                    .await
+                    .expect("ignite");
+                tx.send(rocket.shutdown()).unwrap();
+                let _ = rocket.launch().await;
+            })
+        });
+        let shutdown = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("server ignited");
+        let base = format!("http://127.0.0.1:{port}");
+        wait_healthy(&base);
+        Server {
+            base,
+            dir,
+            shutdown,
+            thread: Some(thread),
+        }
+    }
+
+    pub fn db(&self) -> gangway::db::Db {
+        gangway::db::Db::open(&self.dir.path().join("gangway.db"), 2).expect("db")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.shutdown.clone().notify();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub fn wait_healthy(base: &str) {
+    for _ in 0..200 {
+        if ureq::get(&format!("{base}/health")).call().is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("server at {base} did not become healthy");
+}
+
+/// A ureq agent that returns 4xx/5xx as responses instead of errors.
+pub fn http() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into()
+}
