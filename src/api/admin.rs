@@ -9,11 +9,18 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::body::Body;
+use super::ota::batches::{list as batch_list, BatchList};
+use super::ota::resellers::{list as reseller_list, summary as billing_summary, ResellerList};
+use super::zip::{self, ZipStream};
 use super::{created, query_int, query_time, run, ApiResult, CreatedJson, Page};
 use crate::auth::guards::{Admin, Staff};
 use crate::auth::sessions::Role;
 use crate::domain::accounts::{self, NewUser, User};
+use crate::domain::archive;
 use crate::domain::audit::{self, Actor, AuditEntry, AuditFilter};
+use crate::domain::batches::{self, Batch, BatchTicketSummary, Scope};
+use crate::domain::billing::BillingSummary;
+use crate::domain::catalog::{self, Holiday};
 use crate::domain::inventory::{self, Reconciliation, StockRow};
 use crate::domain::partners::{self, ApiKeyInfo, CreatedKey, Partner};
 use crate::domain::reports::{self, SalesReport};
@@ -34,7 +41,15 @@ pub fn routes(
         put_inventory,
         reconciliation,
         sales,
-        audit_log
+        audit_log,
+        list_batches,
+        get_batch,
+        batch_archive,
+        partner_resellers,
+        partner_billing,
+        list_holidays,
+        put_holiday,
+        delete_holiday
     ]
 }
 
@@ -311,4 +326,169 @@ async fn audit_log(
         page: p.page,
         page_size: p.limit,
     }))
+}
+
+/// Every partner's batches, newest first.
+#[openapi(tag = "Admin")]
+#[get("/batches?<page>&<limit>")]
+async fn list_batches(
+    app: &State<App>,
+    _staff: Staff,
+    page: Option<String>,
+    limit: Option<String>,
+) -> ApiResult<Json<BatchList>> {
+    let p = Page::parse(page.as_deref(), limit.as_deref(), 50, 1000)?;
+    Ok(Json(
+        run(app, move |app| batch_list(app, Scope::Operator, p)).await?,
+    ))
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct BatchDetail {
+    #[serde(flatten)]
+    pub batch: Batch,
+    pub tickets: Vec<BatchTicketSummary>,
+}
+
+/// One batch with all its tickets.
+#[openapi(tag = "Admin")]
+#[get("/batches/<id>")]
+async fn get_batch(app: &State<App>, _staff: Staff, id: String) -> ApiResult<Json<BatchDetail>> {
+    let detail = run(app, move |app| {
+        app.db.read(|c| {
+            Ok(BatchDetail {
+                batch: batches::get(c, &id, Scope::Operator)?,
+                tickets: batches::tickets_of(c, &id)?,
+            })
+        })
+    })
+    .await?;
+    Ok(Json(detail))
+}
+
+/// The batch ZIP, for download in the console (the session cookie authenticates it).
+#[openapi(tag = "Admin")]
+#[get("/batches/<id>/archive.zip")]
+async fn batch_archive(app: &State<App>, _staff: Staff, id: String) -> ApiResult<ZipStream> {
+    let plan = run(app, move |app| {
+        app.db.read(|c| archive::plan(c, &id, Scope::Operator))
+    })
+    .await?;
+    Ok(zip::stream(app, plan))
+}
+
+/// A partner's resellers (the console's settlement view).
+#[openapi(tag = "Admin")]
+#[get("/partners/<id>/resellers?<status>&<page>&<limit>")]
+async fn partner_resellers(
+    app: &State<App>,
+    _staff: Staff,
+    id: i64,
+    status: Option<String>,
+    page: Option<String>,
+    limit: Option<String>,
+) -> ApiResult<Json<ResellerList>> {
+    let p = Page::parse(page.as_deref(), limit.as_deref(), 100, 1000)?;
+    Ok(Json(
+        run(app, move |app| {
+            app.db.read(|c| partners::get(c, id))?;
+            reseller_list(app, id, status, p)
+        })
+        .await?,
+    ))
+}
+
+/// A partner's settlement summary, as the partner sees it.
+#[openapi(tag = "Admin")]
+#[get("/partners/<id>/billing/summary?<period_start>&<period_end>&<reseller_id>")]
+async fn partner_billing(
+    app: &State<App>,
+    _staff: Staff,
+    id: i64,
+    period_start: Option<String>,
+    period_end: Option<String>,
+    reseller_id: Option<String>,
+) -> ApiResult<Json<BillingSummary>> {
+    Ok(Json(
+        run(app, move |app| {
+            app.db.read(|c| partners::get(c, id))?;
+            billing_summary(app, id, period_start, period_end, reseller_id)
+        })
+        .await?,
+    ))
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct HolidayList {
+    pub holidays: Vec<Holiday>,
+}
+
+/// Dates that price as weekend.
+#[openapi(tag = "Admin")]
+#[get("/holidays")]
+async fn list_holidays(app: &State<App>, _staff: Staff) -> ApiResult<Json<HolidayList>> {
+    Ok(Json(HolidayList {
+        holidays: run(app, |app| app.db.read(catalog::list_holidays)).await?,
+    }))
+}
+
+#[derive(Deserialize, JsonSchema)]
+pub struct HolidayName {
+    #[serde(default)]
+    pub name: String,
+}
+
+/// Adds (or renames) a holiday: from now on that date prices as weekend. Existing orders keep
+/// their price.
+#[openapi(tag = "Admin")]
+#[put("/holidays/<date>", data = "<body>")]
+async fn put_holiday(
+    app: &State<App>,
+    admin: Admin,
+    date: String,
+    body: Body<HolidayName>,
+) -> ApiResult<Json<HolidayList>> {
+    let name = body.0.name;
+    let list = run(app, move |app| {
+        app.db.write(|tx| {
+            catalog::set_holiday(tx, &date, &name)?;
+            audit::record(
+                tx,
+                Actor::User(admin.0.user_id),
+                None,
+                "holiday.set",
+                ("holiday", &date),
+                serde_json::json!({"name": name}),
+            )?;
+            catalog::list_holidays(tx)
+        })
+    })
+    .await?;
+    Ok(Json(HolidayList { holidays: list }))
+}
+
+/// Removes a holiday.
+#[openapi(tag = "Admin")]
+#[delete("/holidays/<date>")]
+async fn delete_holiday(
+    app: &State<App>,
+    admin: Admin,
+    date: String,
+) -> ApiResult<Json<HolidayList>> {
+    let list = run(app, move |app| {
+        app.db.write(|tx| {
+            catalog::remove_holiday(tx, &date)?;
+            audit::record(
+                tx,
+                Actor::User(admin.0.user_id),
+                None,
+                "holiday.remove",
+                ("holiday", &date),
+                serde_json::json!({}),
+            )?;
+            catalog::list_holidays(tx)
+        })
+    })
+    .await?;
+    Ok(Json(HolidayList { holidays: list }))
 }

@@ -12,6 +12,7 @@ pub mod payments;
 pub mod public;
 pub mod qr;
 pub mod venue;
+pub mod zip;
 
 use std::time::Duration;
 

@@ -207,6 +207,47 @@ pub fn holidays(conn: &Connection) -> Result<BTreeSet<Date>, AppError> {
     Ok(rows.iter().filter_map(|d| clock::parse_date(d)).collect())
 }
 
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Holiday {
+    pub date: String,
+    pub name: String,
+}
+
+pub fn list_holidays(conn: &Connection) -> Result<Vec<Holiday>, AppError> {
+    Ok(conn
+        .prepare_cached("SELECT date, name FROM holidays ORDER BY date")?
+        .query_map([], |r| {
+            Ok(Holiday {
+                date: r.get(0)?,
+                name: r.get(1)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?)
+}
+
+pub fn set_holiday(tx: &rusqlite::Transaction<'_>, date: &str, name: &str) -> Result<(), AppError> {
+    let d = clock::parse_date(date)
+        .ok_or_else(|| AppError::validation("date", "expected a date YYYY-MM-DD"))?;
+    if name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(AppError::validation(
+            "name",
+            "at most 100 printable characters",
+        ));
+    }
+    tx.execute(
+        "INSERT INTO holidays (date, name) VALUES (?1, ?2) ON CONFLICT (date) DO UPDATE SET name = excluded.name",
+        rusqlite::params![clock::date_to_db(d), name.trim()],
+    )?;
+    Ok(())
+}
+
+pub fn remove_holiday(tx: &rusqlite::Transaction<'_>, date: &str) -> Result<(), AppError> {
+    if tx.execute("DELETE FROM holidays WHERE date = ?1", [date])? == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
 /// A visit date: `YYYY-MM-DD`, not in the past, at most a year ahead.
 pub fn parse_visit_date(s: &str, field: &str) -> Result<Date, AppError> {
     let date = clock::parse_date(s)

@@ -3,7 +3,10 @@
 //! `&Connection` (a read); the caller opens the transaction with `Db::write`.
 
 pub mod accounts;
+pub mod archive;
 pub mod audit;
+pub mod batches;
+pub mod billing;
 pub mod catalog;
 pub mod expiry;
 pub mod idempotency;
@@ -14,6 +17,7 @@ pub mod payments;
 pub mod qr;
 pub mod redemption;
 pub mod reports;
+pub mod resellers;
 pub mod reservations;
 pub mod settings;
 pub mod tickets;

@@ -21,7 +21,8 @@ pub const PASSWORD: &str = "correct horse battery";
 
 pub struct TestApp {
     pub client: Client,
-    pub dir: TempDir,
+    /// Owns the temporary directory of the database: it is deleted when the test ends.
+    _dir: TempDir,
 }
 
 pub fn figment(dir: &TempDir) -> Figment {
@@ -39,7 +40,7 @@ pub fn spawn_app_with(tune: impl FnOnce(Figment) -> Figment) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let client =
         Client::untracked(gangway::build_rocket(tune(figment(&dir)))).expect("valid rocket");
-    TestApp { client, dir }
+    TestApp { client, _dir: dir }
 }
 
 /// A response, with the body parsed as JSON when it is JSON.
@@ -178,7 +179,6 @@ impl<'a> Req<'a> {
 pub struct TestPartner {
     pub partner_id: i64,
     pub key: String,
-    pub key_id: i64,
 }
 
 impl TestApp {
@@ -228,7 +228,6 @@ impl TestApp {
                 Ok(TestPartner {
                     partner_id: p.partner_id,
                     key: k.api_key,
-                    key_id: k.key_id,
                 })
             })
             .expect("partner")
@@ -438,4 +437,22 @@ pub fn http() -> ureq::Agent {
         .timeout_global(Some(Duration::from_secs(60)))
         .build()
         .into()
+}
+
+/// Reads the text of the QR code in a PNG, as a phone camera would.
+pub fn decode_qr(png: &[u8]) -> String {
+    let img = image::load_from_memory(png).expect("a PNG").to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(
+        img.width() as usize,
+        img.height() as usize,
+        |x, y| img.get_pixel(x as u32, y as u32).0[0],
+    );
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in the image");
+    grids[0].decode().expect("decodable QR").1
+}
+
+/// A venue scanner's bearer token.
+pub fn venue(app: &TestApp) -> String {
+    app.user("scanner@example.com", Role::Venue)
 }

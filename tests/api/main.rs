@@ -3,4 +3,8 @@
 mod helpers;
 
 mod accounts;
+mod batches;
+mod direct;
 mod ota_flow;
+mod payments;
+mod qr_redeem;

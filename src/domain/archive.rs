@@ -1,0 +1,77 @@
+//! A batch as a ZIP: `{ticket_code}.png` (the voucher QR) per ticket and `manifest.csv`. Written
+//! as a stream into any `Write` — the HTTP layer forwards chunks to the client as they are made,
+//! so memory stays bounded whatever the batch size. PNGs are stored, not deflated: they are
+//! already compressed.
+
+use std::io::Write;
+
+use rusqlite::Connection;
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, ZipWriter};
+
+use super::batches::{self, Scope};
+use super::qr::{self, QrSigner};
+use crate::error::AppError;
+
+/// What goes into the archive, read up front so no database connection is held while rendering.
+pub struct ArchivePlan {
+    pub batch_id: String,
+    pub reseller_code: Option<String>,
+    pub tickets: Vec<(String, i64, String)>,
+}
+
+pub fn plan(conn: &Connection, batch_id: &str, scope: Scope) -> Result<ArchivePlan, AppError> {
+    let batch = batches::get(conn, batch_id, scope)?;
+    let tickets = conn
+        .prepare_cached(
+            "SELECT code, product_id, status FROM tickets WHERE batch_id = ?1 ORDER BY id",
+        )?
+        .query_map([batch_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok(ArchivePlan {
+        batch_id: batch.batch_id,
+        reseller_code: batch.reseller_code,
+        tickets,
+    })
+}
+
+fn csv_field(s: &str) -> String {
+    // Defuse spreadsheet formulas and quote anything CSV would misread.
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+pub fn write<W: Write>(plan: &ArchivePlan, signer: &QrSigner, out: W) -> Result<(), AppError> {
+    let io = |e: std::io::Error| AppError::Internal(format!("archive: {e}"));
+    let ze = |e: zip::result::ZipError| AppError::Internal(format!("archive: {e}"));
+    let mut zip = ZipWriter::new_stream(out);
+    let stored = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
+    let mut manifest =
+        String::from("ticket_code,product_id,status,voucher_token,batch_id,reseller_code\n");
+    let reseller = csv_field(plan.reseller_code.as_deref().unwrap_or(""));
+    for (code, product_id, status) in &plan.tickets {
+        let voucher = signer.voucher_token(code)?;
+        zip.start_file(format!("{code}.png"), stored).map_err(ze)?;
+        zip.write_all(&qr::png(&voucher)?).map_err(io)?;
+        manifest.push_str(&format!(
+            "{code},{product_id},{status},{voucher},{},{reseller}\n",
+            plan.batch_id
+        ));
+    }
+    zip.start_file(
+        "manifest.csv",
+        SimpleFileOptions::default().compression_method(CompressionMethod::Deflated),
+    )
+    .map_err(ze)?;
+    zip.write_all(manifest.as_bytes()).map_err(io)?;
+    zip.finish().map_err(ze)?.flush().map_err(io)?;
+    Ok(())
+}

@@ -1,0 +1,468 @@
+use std::io::Read;
+
+use rocket::http::Method;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+fn bulk(app: &TestApp, p: &TestPartner, body: Value) -> Resp {
+    app.post("/api/ota/tickets/bulk-generate")
+        .key(&p.key)
+        .json(&body)
+        .send()
+}
+
+#[test]
+fn a_partner_pre_generates_a_batch_held_against_the_ota_allocation() {
+    let app = spawn_app();
+    let p = app.partner("P");
+    let r = bulk(&app, &p, json!({"product_id": 107, "quantity": 50, "distribution_mode": "reseller_batch", "reseller_metadata": {"intended_reseller": "Kowloon Kiosk", "batch_purpose": "CNY"}})).expect(201);
+    let tickets = r.body["tickets"].as_array().unwrap();
+    assert_eq!(tickets.len(), 50);
+    assert!(tickets.iter().all(
+        |t| t["status"] == "PRE_GENERATED" && t["voucher_token"].as_str().unwrap().len() >= 40
+    ));
+    let created = gangway::clock::from_db(r.body["created_at"].as_str().unwrap());
+    let expires = gangway::clock::from_db(r.body["expires_at"].as_str().unwrap());
+    assert_eq!((expires - created).whole_days(), 30);
+    assert_eq!(app.stock(107, "ota"), (50, 0, 1500));
+    let bid = r.body["batch_id"].as_str().unwrap();
+    let b = app
+        .get(&format!("/api/ota/batches/{bid}"))
+        .key(&p.key)
+        .send()
+        .expect(200);
+    assert_eq!(b.body["status_counts"]["PRE_GENERATED"], 50);
+    assert_eq!(
+        app.get("/api/ota/batches")
+            .key(&p.key)
+            .send()
+            .expect(200)
+            .body["total_count"],
+        1
+    );
+    let short = bulk(
+        &app,
+        &p,
+        json!({"product_id": 107, "quantity": 1451, "distribution_mode": "direct_sale"}),
+    );
+    short.problem(409, "INSUFFICIENT_INVENTORY");
+    let ds = bulk(
+        &app,
+        &p,
+        json!({"product_id": 107, "quantity": 1, "distribution_mode": "direct_sale"}),
+    )
+    .expect(201);
+    let days = (gangway::clock::from_db(ds.body["expires_at"].as_str().unwrap())
+        - gangway::clock::from_db(ds.body["created_at"].as_str().unwrap()))
+    .whole_days();
+    assert_eq!(days, 7);
+    for bad in [
+        json!({"product_id": 107, "quantity": 0, "distribution_mode": "direct_sale"}),
+        json!({"product_id": 107, "quantity": 1, "distribution_mode": "gift"}),
+        json!({"product_id": 107, "quantity": 1, "distribution_mode": "direct_sale", "reseller_id": 99}),
+    ] {
+        bulk(&app, &p, bad).problem(422, "VALIDATION_FAILED");
+    }
+    app.assert_consistent();
+}
+
+#[test]
+fn a_reseller_sells_a_pre_generated_ticket_and_it_redeems() {
+    let app = spawn_app();
+    let p = app.partner("P");
+    let reseller = app.post("/api/ota/resellers").key(&p.key).json(&json!({"reseller_code": "KK-01", "reseller_name": "Kowloon Kiosk", "commission_rate": 0.15})).send().expect(201);
+    let rid = reseller.body["id"].as_i64().unwrap();
+    let batch = bulk(&app, &p, json!({"product_id": 106, "quantity": 3, "distribution_mode": "reseller_batch", "reseller_id": rid})).expect(201);
+    let t = &batch.body["tickets"][0];
+    let code = t["ticket_code"].as_str().unwrap();
+    let voucher = t["voucher_token"].as_str().unwrap();
+    let scanner = venue(&app);
+    // A voucher redeems only once its ticket is sold.
+    app.post("/venue/redeem")
+        .bearer(&scanner)
+        .json(&json!({"qr_token": voucher, "function_code": "ferry"}))
+        .send()
+        .problem(409, "TICKET_NOT_ACTIVE");
+
+    let sale = json!({"customer_details": {"name": "Wai Lun", "email": "wl@example.com"}, "customer_type": "child", "visit_date": weekday_ahead(), "payment_reference": "KK-0001"});
+    let r = app
+        .post(&format!("/api/ota/tickets/{code}/activate"))
+        .key(&p.key)
+        .json(&sale)
+        .send()
+        .expect(200);
+    assert_eq!(
+        (r.body["status"].as_str(), r.body["price_cents"].as_i64()),
+        (Some("ACTIVE"), Some(18800))
+    );
+    let chain = &r.body["distribution_chain"];
+    assert_eq!(
+        (
+            chain["partner_id"].as_i64(),
+            chain["reseller_id"].as_i64(),
+            chain["reseller_code"].as_str()
+        ),
+        (Some(p.partner_id), Some(rid), Some("KK-01"))
+    );
+    assert_eq!(chain["customer"]["name"], "Wai Lun");
+    assert_eq!(app.stock(106, "ota"), (2, 1, 2000));
+    // The identical request again is a no-op; a different one is refused.
+    assert_eq!(
+        app.post(&format!("/api/ota/tickets/{code}/activate"))
+            .key(&p.key)
+            .json(&sale)
+            .send()
+            .expect(200)
+            .body["activated_at"],
+        r.body["activated_at"]
+    );
+    let mut other = sale.clone();
+    other["customer_type"] = json!("adult");
+    app.post(&format!("/api/ota/tickets/{code}/activate"))
+        .key(&p.key)
+        .json(&other)
+        .send()
+        .problem(409, "INVALID_STATE");
+    assert_eq!(app.stock(106, "ota"), (2, 1, 2000));
+
+    let ok = app
+        .post("/venue/redeem")
+        .bearer(&scanner)
+        .json(&json!({"qr_token": voucher, "function_code": "ferry"}))
+        .send()
+        .expect(200);
+    assert_eq!(ok.body["remaining_uses"], 1);
+    let got = app
+        .get(&format!("/api/ota/tickets/{code}"))
+        .key(&p.key)
+        .send()
+        .expect(200);
+    assert_eq!(
+        got.body["distribution_chain"]["batch_id"],
+        batch.body["batch_id"]
+    );
+
+    // Cancel an unsold one: its held unit is released.
+    let spare = batch.body["tickets"][1]["ticket_code"].as_str().unwrap();
+    app.post(&format!("/api/ota/tickets/{spare}/cancel"))
+        .key(&p.key)
+        .send()
+        .expect(200);
+    assert_eq!(app.stock(106, "ota"), (1, 1, 2000));
+    // A redeemed ticket cannot be cancelled.
+    app.post(&format!("/api/ota/tickets/{code}/cancel"))
+        .key(&p.key)
+        .send()
+        .problem(409, "INVALID_STATE");
+    app.assert_consistent();
+}
+
+#[test]
+fn the_batch_archive_holds_one_scannable_png_per_ticket_and_a_manifest() {
+    let app = spawn_app();
+    let p = app.partner("P");
+    let batch = bulk(
+        &app,
+        &p,
+        json!({"product_id": 108, "quantity": 5, "distribution_mode": "direct_sale"}),
+    )
+    .expect(201);
+    let bid = batch.body["batch_id"].as_str().unwrap();
+    let r = app
+        .get(&format!("/api/ota/batches/{bid}/archive.zip"))
+        .key(&p.key)
+        .send()
+        .expect(200);
+    assert_eq!(r.header("Content-Type"), Some("application/zip"));
+    assert!(r
+        .header("Content-Disposition")
+        .unwrap()
+        .contains("attachment"));
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(r.bytes)).expect("a valid ZIP");
+    assert_eq!(zip.len(), 6);
+    let mut manifest = String::new();
+    zip.by_name("manifest.csv")
+        .unwrap()
+        .read_to_string(&mut manifest)
+        .unwrap();
+    let lines: Vec<&str> = manifest.lines().collect();
+    assert_eq!(
+        lines[0],
+        "ticket_code,product_id,status,voucher_token,batch_id,reseller_code"
+    );
+    assert_eq!(lines.len(), 6);
+    for t in batch.body["tickets"].as_array().unwrap() {
+        let code = t["ticket_code"].as_str().unwrap();
+        let mut png = Vec::new();
+        zip.by_name(&format!("{code}.png"))
+            .unwrap()
+            .read_to_end(&mut png)
+            .unwrap();
+        assert_eq!(decode_qr(&png), t["voucher_token"].as_str().unwrap());
+        assert!(manifest.contains(&format!(
+            "{code},108,PRE_GENERATED,{},{bid},",
+            t["voucher_token"].as_str().unwrap()
+        )));
+    }
+    // Staff download the same archive with their session; another partner cannot.
+    let staff = app.user("staff@example.com", gangway::auth::sessions::Role::Staff);
+    app.get(&format!("/api/admin/batches/{bid}/archive.zip"))
+        .bearer(&staff)
+        .send()
+        .expect(200);
+    app.get(&format!("/api/ota/batches/{bid}/archive.zip"))
+        .key(&app.partner("Q").key)
+        .send()
+        .problem(404, "NOT_FOUND");
+    let listed = app
+        .get("/api/admin/batches")
+        .bearer(&staff)
+        .send()
+        .expect(200);
+    assert_eq!(listed.body["batches"][0]["partner_name"], "P");
+    let detail = app
+        .get(&format!("/api/admin/batches/{bid}"))
+        .bearer(&staff)
+        .send()
+        .expect(200);
+    assert_eq!(detail.body["tickets"].as_array().unwrap().len(), 5);
+}
+
+#[test]
+fn resellers_are_a_per_partner_registry_with_soft_delete() {
+    let app = spawn_app();
+    let p = app.partner("P");
+    let q = app.partner("Q");
+    let r = app.post("/api/ota/resellers").key(&p.key).json(&json!({"reseller_code": "R1", "reseller_name": "Pier Shop", "contract_start_date": "2026-01-01", "contract_end_date": "2026-12-31", "region": "HK", "tier": "gold"})).send().expect(201);
+    assert_eq!(
+        (
+            r.body["commission_rate"].as_f64(),
+            r.body["settlement_cycle"].as_str(),
+            r.body["status"].as_str()
+        ),
+        (Some(0.10), Some("monthly"), Some("active"))
+    );
+    let id = r.body["id"].as_i64().unwrap();
+    app.post("/api/ota/resellers")
+        .key(&p.key)
+        .json(&json!({"reseller_code": "R1", "reseller_name": "Other"}))
+        .send()
+        .problem(409, "DUPLICATE_RESELLER_CODE");
+    app.post("/api/ota/resellers")
+        .key(&q.key)
+        .json(&json!({"reseller_code": "R1", "reseller_name": "Q's own R1"}))
+        .send()
+        .expect(201);
+    for (bad, field) in [
+        (json!({"reseller_name": "No code"}), "reseller_code"),
+        (json!({"reseller_code": "R2"}), "reseller_name"),
+        (
+            json!({"reseller_code": "R2", "reseller_name": "X", "commission_rate": 1.5}),
+            "commission_rate",
+        ),
+        (
+            json!({"reseller_code": "R2", "reseller_name": "X", "settlement_cycle": "daily"}),
+            "settlement_cycle",
+        ),
+        (
+            json!({"reseller_code": "R2", "reseller_name": "X", "contract_start_date": "2026-05-01", "contract_end_date": "2026-04-01"}),
+            "contract_end_date",
+        ),
+    ] {
+        let r = app
+            .post("/api/ota/resellers")
+            .key(&p.key)
+            .json(&bad)
+            .send()
+            .problem(422, "VALIDATION_FAILED");
+        assert_eq!(r.body["field"], field);
+    }
+    let patched = app
+        .req(Method::Patch, &format!("/api/ota/resellers/{id}"))
+        .key(&p.key)
+        .json(&json!({"commission_rate": 0.2, "settlement_cycle": "weekly"}))
+        .send()
+        .expect(200);
+    assert_eq!(
+        (
+            patched.body["commission_rate"].as_f64(),
+            patched.body["reseller_name"].as_str()
+        ),
+        (Some(0.2), Some("Pier Shop"))
+    );
+    app.get(&format!("/api/ota/resellers/{id}"))
+        .key(&q.key)
+        .send()
+        .problem(404, "NOT_FOUND");
+    app.req(Method::Patch, &format!("/api/ota/resellers/{id}"))
+        .key(&q.key)
+        .json(&json!({"tier": "x"}))
+        .send()
+        .problem(404, "NOT_FOUND");
+    let deleted = app
+        .req(Method::Delete, &format!("/api/ota/resellers/{id}"))
+        .key(&p.key)
+        .send()
+        .expect(200);
+    assert_eq!(deleted.body["status"], "inactive");
+    assert_eq!(
+        app.get("/api/ota/resellers?status=active")
+            .key(&p.key)
+            .send()
+            .expect(200)
+            .body["total_count"],
+        0
+    );
+    assert_eq!(
+        app.get("/api/ota/resellers")
+            .key(&p.key)
+            .send()
+            .expect(200)
+            .body["total_count"],
+        1
+    );
+    // An inactive reseller cannot get new batches.
+    bulk(&app, &p, json!({"product_id": 106, "quantity": 1, "distribution_mode": "reseller_batch", "reseller_id": id})).problem(422, "VALIDATION_FAILED");
+}
+
+#[test]
+fn billing_settles_per_reseller_and_in_total() {
+    let app = spawn_app();
+    let p = app.partner("P");
+    let rid = app
+        .post("/api/ota/resellers")
+        .key(&p.key)
+        .json(&json!({"reseller_code": "R1", "reseller_name": "Pier Shop", "commission_rate": 0.1}))
+        .send()
+        .expect(201)
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    let batch = bulk(&app, &p, json!({"product_id": 106, "quantity": 4, "distribution_mode": "reseller_batch", "reseller_id": rid})).expect(201);
+    let codes: Vec<String> = batch.body["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["ticket_code"].as_str().unwrap().to_owned())
+        .collect();
+    for (code, kind) in [(&codes[0], "adult"), (&codes[1], "child")] {
+        let sale = json!({"customer_details": {"name": "C", "email": "c@example.com"}, "customer_type": kind, "visit_date": weekday_ahead()});
+        app.post(&format!("/api/ota/tickets/{code}/activate"))
+            .key(&p.key)
+            .json(&sale)
+            .send()
+            .expect(200);
+    }
+    app.post(&format!("/api/ota/tickets/{}/cancel", codes[3]))
+        .key(&p.key)
+        .send()
+        .expect(200);
+    // Use every entitlement of the adult ticket: USED still counts in settlement.
+    let scanner = venue(&app);
+    let voucher = batch.body["tickets"][0]["voucher_token"].as_str().unwrap();
+    for f in ["ferry", "ferry", "buffet", "playground"] {
+        app.post("/venue/redeem")
+            .bearer(&scanner)
+            .json(&json!({"qr_token": voucher, "function_code": f}))
+            .send()
+            .expect(200);
+    }
+    app.paid_order(&p, 107, 1); // unassigned: an order, no reseller
+
+    let s = app
+        .get("/api/ota/billing/summary")
+        .key(&p.key)
+        .send()
+        .expect(200)
+        .body;
+    let line = &s["resellers"][0];
+    assert_eq!(
+        (
+            line["tickets_generated"].as_i64(),
+            line["tickets_activated"].as_i64(),
+            line["tickets_used"].as_i64(),
+            line["tickets_cancelled"].as_i64()
+        ),
+        (Some(4), Some(2), Some(1), Some(1))
+    );
+    assert_eq!(
+        (
+            line["gross_cents"].as_i64(),
+            line["commission_cents"].as_i64(),
+            line["net_cents"].as_i64()
+        ),
+        (Some(47600), Some(4760), Some(42840))
+    );
+    assert_eq!(s["unassigned"]["gross_cents"], 18800);
+    assert_eq!(s["totals"]["gross_cents"], 47600 + 18800);
+    assert_eq!(s["currency"], "USD");
+    let empty = app
+        .get("/api/ota/billing/summary?period_start=2020-01-01&period_end=2020-01-31")
+        .key(&p.key)
+        .send()
+        .expect(200)
+        .body;
+    assert_eq!(empty["totals"]["tickets_generated"], 0);
+    app.get("/api/ota/billing/summary?period_start=2020-13-01")
+        .key(&p.key)
+        .send()
+        .problem(422, "VALIDATION_FAILED");
+    // The operator sees the same settlement.
+    let staff = app.user("staff@example.com", gangway::auth::sessions::Role::Staff);
+    let op = app
+        .get(&format!(
+            "/api/admin/partners/{}/billing/summary",
+            p.partner_id
+        ))
+        .bearer(&staff)
+        .send()
+        .expect(200)
+        .body;
+    assert_eq!(op["totals"], s["totals"]);
+    app.assert_consistent();
+}
+
+#[test]
+fn resellers_named_only_in_old_batch_metadata_are_migrated_into_the_registry() {
+    // Build a database at schema V2 with a batch naming its reseller in metadata, then migrate.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    for f in ["V1__schema.sql", "V2__catalog_seed.sql"] {
+        conn.execute_batch(
+            &std::fs::read_to_string(format!("{}/sql/{f}", env!("CARGO_MANIFEST_DIR"))).unwrap(),
+        )
+        .unwrap();
+    }
+    conn.execute_batch(
+        "INSERT INTO partners (id, name, created_at) VALUES (1, 'Old OTA', '2025-01-01T00:00:00Z');
+         INSERT INTO batches (id, partner_id, product_id, quantity, distribution_mode, reseller_metadata, expires_at, created_at)
+         VALUES ('b1', 1, 106, 1, 'reseller_batch', '{\"intended_reseller\":\"Star Ferry Kiosk\"}', '2025-02-01T00:00:00Z', '2025-01-01T00:00:00Z'),
+                ('b2', 1, 106, 1, 'reseller_batch', '{\"intended_reseller\":\"Star Ferry Kiosk\"}', '2025-02-01T00:00:00Z', '2025-01-02T00:00:00Z'),
+                ('b3', 1, 106, 1, 'direct_sale', NULL, '2025-02-01T00:00:00Z', '2025-01-03T00:00:00Z');",
+    )
+    .unwrap();
+    drop(conn);
+    // Refinery has no history for the hand-applied V1/V2, so apply V3 by hand too: the data
+    // migration is plain SQL and must work on such a database.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        &std::fs::read_to_string(format!(
+            "{}/sql/V3__resellers.sql",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let n: i64 = conn.query_row("SELECT COUNT(*) FROM resellers WHERE partner_id = 1 AND reseller_name = 'Star Ferry Kiosk'", [], |r| r.get(0)).unwrap();
+    assert_eq!(n, 1);
+    let linked: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM batches WHERE reseller_id IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(linked, 2);
+}
