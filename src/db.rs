@@ -40,9 +40,7 @@ impl Db {
         }
         let mut writer = Connection::open(path)?;
         writer.execute_batch(PRAGMAS)?;
-        migrations::migrations::runner()
-            .run(&mut writer)
-            .map_err(|e| AppError::Internal(format!("migration failed: {e}")))?;
+        migrate(&mut writer, None)?;
         let manager = SqliteConnectionManager::file(path).with_init(|c| c.execute_batch(PRAGMAS));
         let readers = r2d2::Pool::builder()
             .max_size(read_pool_size)
@@ -84,6 +82,19 @@ impl Db {
         self.read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
             .map(|_| ())
     }
+}
+
+/// Applies the embedded migrations from `sql/`, all of them or up to `target` (used by the upgrade
+/// tests to build a database as an older release left it).
+pub fn migrate(conn: &mut Connection, target: Option<i32>) -> Result<(), AppError> {
+    let mut runner = migrations::migrations::runner();
+    if let Some(v) = target {
+        runner = runner.set_target(refinery::Target::Version(v));
+    }
+    runner
+        .run(conn)
+        .map(|_| ())
+        .map_err(|e| AppError::Internal(format!("migration failed: {e}")))
 }
 
 /// Small conveniences over rusqlite used by every domain module.

@@ -369,9 +369,11 @@ async fn get_batch(app: &State<App>, _staff: Staff, id: String) -> ApiResult<Jso
 /// The batch ZIP, for download in the console (the session cookie authenticates it).
 #[openapi(tag = "Admin")]
 #[get("/batches/<id>/archive.zip")]
-async fn batch_archive(app: &State<App>, _staff: Staff, id: String) -> ApiResult<ZipStream> {
+async fn batch_archive(app: &State<App>, staff: Staff, id: String) -> ApiResult<ZipStream> {
+    let actor = Actor::User(staff.0.user_id);
     let plan = run(app, move |app| {
-        app.db.read(|c| archive::plan(c, &id, Scope::Operator))
+        app.db
+            .write(|tx| archive::prepare_download(tx, &id, Scope::Operator, actor))
     })
     .await?;
     Ok(zip::stream(app, plan))

@@ -5,10 +5,11 @@
 
 use std::io::Write;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, Transaction};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
+use super::audit::{self, Actor};
 use super::batches::{self, Scope};
 use super::qr::{self, QrSigner};
 use crate::error::AppError;
@@ -20,14 +21,29 @@ pub struct ArchivePlan {
     pub tickets: Vec<(String, i64, String)>,
 }
 
-pub fn plan(conn: &Connection, batch_id: &str, scope: Scope) -> Result<ArchivePlan, AppError> {
+/// Reads what the archive holds and records the download in the audit log, in one transaction.
+pub fn prepare_download(
+    tx: &Transaction<'_>,
+    batch_id: &str,
+    scope: Scope,
+    actor: Actor,
+) -> Result<ArchivePlan, AppError> {
+    let conn: &Connection = tx;
     let batch = batches::get(conn, batch_id, scope)?;
-    let tickets = conn
+    let tickets: Vec<(String, i64, String)> = conn
         .prepare_cached(
             "SELECT code, product_id, status FROM tickets WHERE batch_id = ?1 ORDER BY id",
         )?
         .query_map([batch_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<Result<_, _>>()?;
+    audit::record(
+        tx,
+        actor,
+        Some(batch.partner_id),
+        "batch.download",
+        ("batch", batch_id),
+        serde_json::json!({"tickets": tickets.len()}),
+    )?;
     Ok(ArchivePlan {
         batch_id: batch.batch_id,
         reseller_code: batch.reseller_code,

@@ -194,7 +194,7 @@ pub fn create(
 
 const SELECT: &str = "SELECT b.id, b.partner_id, p.name, b.product_id, b.quantity, b.distribution_mode, b.reseller_id, r.reseller_code,
         b.reseller_metadata, b.expires_at, b.created_at
-    FROM batches b JOIN partners p ON p.id = b.partner_id LEFT JOIN resellers r ON r.id = b.reseller_id";
+    FROM batches b JOIN partners p ON p.id = b.partner_id LEFT JOIN ota_resellers r ON r.id = b.reseller_id";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
     let meta: Option<String> = r.get(8)?;

@@ -204,6 +204,46 @@ mod tests {
     }
 
     #[test]
+    fn tampering_with_any_byte_is_refused() {
+        let now = crate::clock::now();
+        let code = ids::new_ticket_code();
+        for token in [
+            signer()
+                .live_token(&code, now + Duration::minutes(5))
+                .unwrap(),
+            signer().voucher_token(&code).unwrap(),
+        ] {
+            let bytes = URL_SAFE_NO_PAD.decode(&token).unwrap();
+            for i in 0..bytes.len() {
+                for flip in [0x01u8, 0x80] {
+                    let mut forged = bytes.clone();
+                    forged[i] ^= flip;
+                    let result = signer().verify(&URL_SAFE_NO_PAD.encode(&forged), now);
+                    assert_eq!(
+                        result,
+                        Err(AppError::QrInvalid),
+                        "byte {i} flipped with {flip:#x}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_live_token_cannot_pass_as_a_voucher() {
+        let code = ids::new_ticket_code();
+        let live = signer()
+            .live_token(&code, crate::clock::now() + Duration::minutes(5))
+            .unwrap();
+        let mut bytes = URL_SAFE_NO_PAD.decode(&live).unwrap();
+        bytes[0] = VOUCHER;
+        assert_eq!(
+            signer().verify(&URL_SAFE_NO_PAD.encode(&bytes), crate::clock::now()),
+            Err(AppError::QrInvalid)
+        );
+    }
+
+    #[test]
     fn png_is_a_png() {
         let png = png(&signer().voucher_token(&ids::new_ticket_code()).unwrap()).unwrap();
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");

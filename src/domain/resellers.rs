@@ -74,7 +74,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Reseller> {
 
 pub fn get(conn: &Connection, partner_id: i64, id: i64) -> Result<Reseller, AppError> {
     conn.try_query_row(
-        &format!("SELECT {COLUMNS} FROM resellers WHERE id = ?1 AND partner_id = ?2"),
+        &format!("SELECT {COLUMNS} FROM ota_resellers WHERE id = ?1 AND partner_id = ?2"),
         params![id, partner_id],
         from_row,
     )?
@@ -97,13 +97,13 @@ pub fn list(
         }
     }
     let total = conn.query_row(
-        "SELECT COUNT(*) FROM resellers WHERE partner_id = ?1 AND (?2 IS NULL OR status = ?2)",
+        "SELECT COUNT(*) FROM ota_resellers WHERE partner_id = ?1 AND (?2 IS NULL OR status = ?2)",
         params![partner_id, status],
         |r| r.get(0),
     )?;
     let rows = conn
         .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM resellers WHERE partner_id = ?1 AND (?2 IS NULL OR status = ?2) ORDER BY id LIMIT ?3 OFFSET ?4"
+            "SELECT {COLUMNS} FROM ota_resellers WHERE partner_id = ?1 AND (?2 IS NULL OR status = ?2) ORDER BY id LIMIT ?3 OFFSET ?4"
         ))?
         .query_map(params![partner_id, status, limit, offset], from_row)?
         .collect::<Result<_, _>>()?;
@@ -204,11 +204,11 @@ fn save(
     let bp = (r.commission_rate * 10_000.0).round() as i64;
     let now = clock::to_db(clock::now());
     let sql = if insert {
-        "INSERT INTO resellers (partner_id, reseller_code, reseller_name, contact_email, contact_phone, commission_bp,
+        "INSERT INTO ota_resellers (partner_id, reseller_code, reseller_name, contact_email, contact_phone, commission_bp,
              contract_start_date, contract_end_date, status, settlement_cycle, region, tier, created_at, updated_at, id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, NULL)"
     } else {
-        "UPDATE resellers SET reseller_code = ?2, reseller_name = ?3, contact_email = ?4, contact_phone = ?5, commission_bp = ?6,
+        "UPDATE ota_resellers SET reseller_code = ?2, reseller_name = ?3, contact_email = ?4, contact_phone = ?5, commission_bp = ?6,
              contract_start_date = ?7, contract_end_date = ?8, status = ?9, settlement_cycle = ?10, region = ?11, tier = ?12,
              updated_at = ?13
          WHERE partner_id = ?1 AND id = ?14"

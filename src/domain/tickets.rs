@@ -248,7 +248,7 @@ pub fn view_with_chain(
     if let Some(batch_id) = &row.batch_id {
         let reseller: Option<(i64, String)> = conn
             .query_row(
-                "SELECT r.id, r.reseller_code FROM batches b JOIN resellers r ON r.id = b.reseller_id WHERE b.id = ?1",
+                "SELECT r.id, r.reseller_code FROM batches b JOIN ota_resellers r ON r.id = b.reseller_id WHERE b.id = ?1",
                 [batch_id],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )

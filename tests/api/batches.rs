@@ -425,44 +425,189 @@ fn billing_settles_per_reseller_and_in_total() {
 
 #[test]
 fn resellers_named_only_in_old_batch_metadata_are_migrated_into_the_registry() {
-    // Build a database at schema V2 with a batch naming its reseller in metadata, then migrate.
+    // A database as the release before the registry left it (schema V2), with batches that name
+    // their reseller only in free metadata; then the current binary opens (and migrates) it.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.db");
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    for f in ["V1__schema.sql", "V2__catalog_seed.sql"] {
-        conn.execute_batch(
-            &std::fs::read_to_string(format!("{}/sql/{f}", env!("CARGO_MANIFEST_DIR"))).unwrap(),
-        )
-        .unwrap();
-    }
+    let mut conn = rusqlite::Connection::open(&path).unwrap();
+    gangway::db::migrate(&mut conn, Some(2)).unwrap();
     conn.execute_batch(
-        "INSERT INTO partners (id, name, created_at) VALUES (1, 'Old OTA', '2025-01-01T00:00:00Z');
-         INSERT INTO batches (id, partner_id, product_id, quantity, distribution_mode, reseller_metadata, expires_at, created_at)
-         VALUES ('b1', 1, 106, 1, 'reseller_batch', '{\"intended_reseller\":\"Star Ferry Kiosk\"}', '2025-02-01T00:00:00Z', '2025-01-01T00:00:00Z'),
-                ('b2', 1, 106, 1, 'reseller_batch', '{\"intended_reseller\":\"Star Ferry Kiosk\"}', '2025-02-01T00:00:00Z', '2025-01-02T00:00:00Z'),
-                ('b3', 1, 106, 1, 'direct_sale', NULL, '2025-02-01T00:00:00Z', '2025-01-03T00:00:00Z');",
+        "INSERT INTO partners (id, name, created_at) VALUES (1, 'Old OTA', '2025-01-01T00:00:00Z'), (2, 'Other OTA', '2025-01-01T00:00:00Z');
+         INSERT INTO batches (id, partner_id, product_id, quantity, distribution_mode, reseller_metadata, expires_at, created_at) VALUES
+           ('b1', 1, 106, 1, 'reseller_batch', '{\"intended_reseller\":\"Star Ferry Kiosk\"}', '2025-02-01T00:00:00Z', '2025-01-01T00:00:00Z'),
+           ('b2', 1, 106, 1, 'reseller_batch', '{\"intended_reseller\":\" Star Ferry Kiosk \"}', '2025-02-01T00:00:00Z', '2025-01-02T00:00:00Z'),
+           ('b3', 1, 106, 1, 'reseller_batch', '{\"intended_reseller\":\"Peak Tram Desk\"}', '2025-02-01T00:00:00Z', '2025-01-03T00:00:00Z'),
+           ('b4', 1, 106, 1, 'direct_sale', NULL, '2025-02-01T00:00:00Z', '2025-01-04T00:00:00Z'),
+           ('b5', 2, 106, 1, 'reseller_batch', '{\"intended_reseller\":\"Star Ferry Kiosk\"}', '2025-02-01T00:00:00Z', '2025-01-05T00:00:00Z');",
     )
     .unwrap();
     drop(conn);
-    // Refinery has no history for the hand-applied V1/V2, so apply V3 by hand too: the data
-    // migration is plain SQL and must work on such a database.
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch(
-        &std::fs::read_to_string(format!(
-            "{}/sql/V3__resellers.sql",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap(),
-    )
-    .unwrap();
-    let n: i64 = conn.query_row("SELECT COUNT(*) FROM resellers WHERE partner_id = 1 AND reseller_name = 'Star Ferry Kiosk'", [], |r| r.get(0)).unwrap();
-    assert_eq!(n, 1);
-    let linked: i64 = conn
-        .query_row(
-            "SELECT COUNT(*) FROM batches WHERE reseller_id IS NOT NULL",
-            [],
-            |r| r.get(0),
-        )
+    let db = gangway::db::Db::open(&path, 1).unwrap();
+    let rows: Vec<(i64, String, String)> = db
+        .read(|c| {
+            Ok(c.prepare("SELECT partner_id, reseller_code, reseller_name FROM ota_resellers ORDER BY partner_id, reseller_code")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<_, _>>()?)
+        })
         .unwrap();
-    assert_eq!(linked, 2);
+    assert_eq!(
+        rows,
+        vec![
+            (1, "MIGRATED-001".to_owned(), "Star Ferry Kiosk".to_owned()),
+            (1, "MIGRATED-002".to_owned(), "Peak Tram Desk".to_owned()),
+            (2, "MIGRATED-001".to_owned(), "Star Ferry Kiosk".to_owned()),
+        ]
+    );
+    let links: Vec<(String, Option<String>)> = db
+        .read(|c| {
+            Ok(c.prepare("SELECT b.id, r.reseller_code FROM batches b LEFT JOIN ota_resellers r ON r.id = b.reseller_id ORDER BY b.id")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?)
+        })
+        .unwrap();
+    let code = |s: &str| Some(s.to_owned());
+    assert_eq!(
+        links,
+        vec![
+            ("b1".into(), code("MIGRATED-001")),
+            ("b2".into(), code("MIGRATED-001")),
+            ("b3".into(), code("MIGRATED-002")),
+            ("b4".into(), None),
+            ("b5".into(), code("MIGRATED-001"))
+        ]
+    );
+    // Opening again applies nothing twice.
+    drop(db);
+    gangway::db::Db::open(&path, 1).unwrap();
+}
+
+#[test]
+fn a_5000_ticket_batch_pages_replays_and_stays_consistent() {
+    let app = spawn_app();
+    let p = app.partner("P");
+    let body = json!({"product_id": 106, "quantity": 5000, "distribution_mode": "direct_sale"});
+    app.sql("UPDATE inventory SET allocated = 2000 WHERE product_id = 106 AND channel = 'direct'; UPDATE inventory SET allocated = 3000 WHERE product_id = 106 AND channel = 'ota';");
+    bulk(&app, &p, body.clone()).problem(409, "INSUFFICIENT_INVENTORY");
+    app.sql("UPDATE inventory SET allocated = 0 WHERE product_id = 106 AND channel = 'direct'; UPDATE inventory SET allocated = 5000 WHERE product_id = 106 AND channel = 'ota';");
+    let send = || {
+        app.post("/api/ota/tickets/bulk-generate")
+            .key(&p.key)
+            .header("Idempotency-Key", "big-one")
+            .json(&body)
+            .send()
+    };
+    let first = send().expect(201);
+    assert_eq!(first.body["tickets"].as_array().unwrap().len(), 5000);
+    let again = send().expect(201);
+    assert_eq!(again.body["batch_id"], first.body["batch_id"]);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM tickets"),
+        5000,
+        "the replay created nothing"
+    );
+    assert_eq!(app.stock(106, "ota"), (5000, 0, 5000));
+    let bid = first.body["batch_id"].as_str().unwrap();
+    let page = app
+        .get(&format!(
+            "/api/ota/tickets?batch_id={bid}&page=50&limit=100"
+        ))
+        .key(&p.key)
+        .send()
+        .expect(200);
+    assert_eq!(
+        (
+            page.body["total_count"].as_i64(),
+            page.body["tickets"].as_array().unwrap().len()
+        ),
+        (Some(5000), 100)
+    );
+    let past_end = app
+        .get(&format!(
+            "/api/ota/tickets?batch_id={bid}&page=51&limit=100"
+        ))
+        .key(&p.key)
+        .send()
+        .expect(200);
+    assert_eq!(past_end.body["tickets"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        app.get(&format!("/api/ota/batches/{bid}"))
+            .key(&p.key)
+            .send()
+            .expect(200)
+            .body["status_counts"]["PRE_GENERATED"],
+        5000
+    );
+    app.assert_consistent();
+}
+
+#[test]
+fn billing_counts_only_what_falls_inside_the_period() {
+    let app = spawn_app();
+    let p = app.partner("P");
+    let rid = app
+        .post("/api/ota/resellers")
+        .key(&p.key)
+        .json(&json!({"reseller_code": "R1", "reseller_name": "Pier Shop"}))
+        .send()
+        .expect(201)
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    let batch = bulk(&app, &p, json!({"product_id": 106, "quantity": 2, "distribution_mode": "reseller_batch", "reseller_id": rid})).expect(201);
+    for t in batch.body["tickets"].as_array().unwrap() {
+        let sale = json!({"customer_details": {"name": "C", "email": "c@example.com"}, "customer_type": "adult", "visit_date": weekday_ahead()});
+        app.post(&format!(
+            "/api/ota/tickets/{}/activate",
+            t["ticket_code"].as_str().unwrap()
+        ))
+        .key(&p.key)
+        .json(&sale)
+        .send()
+        .expect(200);
+    }
+    // One ticket was generated and sold on the last day of March, the other on the first of April.
+    let codes: Vec<&str> = batch.body["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["ticket_code"].as_str().unwrap())
+        .collect();
+    app.sql(&format!("UPDATE tickets SET created_at = '2026-03-31T23:59:59Z', activated_at = '2026-03-31T23:59:59Z' WHERE code = '{}'", codes[0]));
+    app.sql(&format!("UPDATE tickets SET created_at = '2026-04-01T00:00:00Z', activated_at = '2026-04-01T00:00:00Z' WHERE code = '{}'", codes[1]));
+    let month = |start: &str, end: &str| {
+        app.get(&format!(
+            "/api/ota/billing/summary?period_start={start}&period_end={end}"
+        ))
+        .key(&p.key)
+        .send()
+        .expect(200)
+        .body
+    };
+    let march = month("2026-03-01", "2026-03-31");
+    let april = month("2026-04-01", "2026-04-30");
+    assert_eq!(
+        (
+            march["totals"]["tickets_activated"].as_i64(),
+            march["totals"]["gross_cents"].as_i64()
+        ),
+        (Some(1), Some(28800))
+    );
+    assert_eq!(
+        (
+            april["totals"]["tickets_activated"].as_i64(),
+            april["totals"]["gross_cents"].as_i64()
+        ),
+        (Some(1), Some(28800))
+    );
+    // Recomputed independently from the rows: commission at 10 %, rounded half up.
+    let gross = app.scalar("SELECT SUM(price_cents) FROM tickets WHERE activated_at >= '2026-03-01T00:00:00Z' AND activated_at < '2026-04-01T00:00:00Z'");
+    assert_eq!(march["resellers"][0]["gross_cents"].as_i64(), Some(gross));
+    assert_eq!(
+        march["resellers"][0]["commission_cents"].as_i64(),
+        Some((gross * 1000 + 5000) / 10000)
+    );
+    app.get("/api/ota/billing/summary?period_start=2026-04-01&period_end=2026-03-01")
+        .key(&p.key)
+        .send()
+        .problem(422, "VALIDATION_FAILED");
 }

@@ -139,3 +139,46 @@ fn direct_orders_validate_their_items() {
         .problem(401, "UNAUTHENTICATED");
     assert_eq!(app.stock(106, "direct"), (0, 0, 3000));
 }
+
+#[test]
+fn each_channel_sells_on_when_the_other_runs_out() {
+    let app = spawn_app();
+    let p = app.partner("P");
+    let me = app.user("ana@example.com", Role::Customer);
+    let direct = |count: i64| {
+        app.post("/api/orders").bearer(&me).json(&json!({"visit_date": weekday_ahead(), "items": [{"product_id": 108, "customer_type": "adult", "count": count}]})).send()
+    };
+    // OTA exhausted: direct still sells.
+    app.reserve(&p, 108, 1500).expect(201);
+    app.reserve(&p, 108, 1)
+        .problem(409, "INSUFFICIENT_INVENTORY");
+    direct(1500).expect(201);
+    // Direct exhausted too: each is refused on its own channel only.
+    direct(1).problem(409, "INSUFFICIENT_INVENTORY");
+    assert_eq!(app.stock(108, "ota"), (1500, 0, 1500));
+    assert_eq!(app.stock(108, "direct"), (1500, 0, 1500));
+    // An OTA key cannot read a direct order, nor a customer an OTA one.
+    let oid = direct_order_id(&app, &me);
+    app.get(&format!("/api/orders/{oid}"))
+        .key(&p.key)
+        .send()
+        .problem(401, "UNAUTHENTICATED");
+    app.get(&format!("/api/ota/orders/{oid}"))
+        .key(&p.key)
+        .send()
+        .problem(404, "NOT_FOUND");
+    let ota = app.paid_order(&p, 106, 1);
+    app.get(&format!(
+        "/api/orders/{}",
+        ota["order_id"].as_str().unwrap()
+    ))
+    .bearer(&me)
+    .send()
+    .problem(404, "NOT_FOUND");
+    app.assert_consistent();
+}
+
+fn direct_order_id(app: &TestApp, token: &str) -> String {
+    let o = app.post("/api/orders").bearer(token).json(&json!({"visit_date": weekday_ahead(), "items": [{"product_id": 106, "customer_type": "adult", "count": 1}]})).send().expect(201);
+    o.body["order_id"].as_str().unwrap().to_owned()
+}

@@ -369,9 +369,13 @@ pub struct Server {
 
 impl Server {
     pub fn start() -> Server {
+        Server::start_with(|f| f)
+    }
+
+    pub fn start_with(tune: impl FnOnce(Figment) -> Figment) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
         let port = free_port();
-        let figment = figment(&dir)
+        let figment = tune(figment(&dir))
             .merge(("port", port))
             .merge(("address", "127.0.0.1"));
         let (tx, rx) = std::sync::mpsc::channel();
@@ -400,6 +404,63 @@ impl Server {
 
     pub fn db(&self) -> gangway::db::Db {
         gangway::db::Db::open(&self.dir.path().join("gangway.db"), 2).expect("db")
+    }
+
+    pub fn partner(&self, name: &str) -> TestPartner {
+        let key = self
+            .db()
+            .write(|tx| {
+                let p = partners::create(tx, name, "", Actor::System)?;
+                partners::create_key(tx, p.partner_id, "test", None, Actor::System)
+                    .map(|k| (p.partner_id, k.api_key))
+            })
+            .expect("partner");
+        TestPartner {
+            partner_id: key.0,
+            key: key.1,
+        }
+    }
+
+    /// One request over real HTTP; any status comes back as a value.
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        cred: &Cred,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> (u16, Value) {
+        let url = format!("{}{path}", self.base);
+        let agent = http();
+        let mut req = ureq::http::Request::builder().method(method).uri(&url);
+        match cred {
+            Cred::None => {}
+            Cred::Key(k) => req = req.header("X-API-Key", k),
+            Cred::Bearer(t) => req = req.header("Authorization", format!("Bearer {t}")),
+        }
+        for (n, v) in headers {
+            req = req.header(*n, *v);
+        }
+        let result = match body {
+            Some(b) => agent.run(
+                req.header("Content-Type", "application/json")
+                    .body(serde_json::to_vec(b).unwrap())
+                    .unwrap(),
+            ),
+            None => agent.run(req.body(()).unwrap()),
+        };
+        let mut res = result.expect("HTTP exchange");
+        let status = res.status().as_u16();
+        let bytes = res
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024 * 1024)
+            .read_to_vec()
+            .unwrap_or_default();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
     }
 }
 

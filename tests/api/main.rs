@@ -4,7 +4,9 @@ mod helpers;
 
 mod accounts;
 mod batches;
+mod config;
 mod direct;
 mod ota_flow;
 mod payments;
 mod qr_redeem;
+mod races;

@@ -12,6 +12,7 @@ use crate::api::zip::{self, ZipStream};
 use crate::api::{created, run, ApiResult, CreatedJson, IdempotencyHeader, Page};
 use crate::auth::guards::Partner;
 use crate::domain::archive;
+use crate::domain::audit::Actor;
 use crate::domain::batches::{self, Batch, CreatedBatch, NewBatch, Scope};
 use crate::domain::idempotency;
 use crate::App;
@@ -102,9 +103,13 @@ async fn get_batch(app: &State<App>, partner: Partner, id: String) -> ApiResult<
 #[openapi(tag = "OTA batches")]
 #[get("/batches/<id>/archive.zip")]
 async fn batch_archive(app: &State<App>, partner: Partner, id: String) -> ApiResult<ZipStream> {
+    let (scope, actor) = (
+        Scope::Partner(partner.partner_id),
+        Actor::Partner(partner.partner_id),
+    );
     let plan = run(app, move |app| {
         app.db
-            .read(|c| archive::plan(c, &id, Scope::Partner(partner.partner_id)))
+            .write(|tx| archive::prepare_download(tx, &id, scope, actor))
     })
     .await?;
     Ok(zip::stream(app, plan))
