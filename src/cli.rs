@@ -32,6 +32,12 @@ pub enum Command {
     /// Administration on the configured database.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Write a consistent copy of the database to a new file (safe while the server runs).
+    Backup {
+        /// Where to write the copy; must not exist yet.
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -74,6 +80,19 @@ fn open() -> Result<(Config, Db), AppError> {
 pub fn migrate() -> Result<(), AppError> {
     let (config, _) = open()?;
     println!("Database {} is migrated.", config.database_path.display());
+    Ok(())
+}
+
+/// `VACUUM INTO` writes a transactionally consistent, compacted copy while other connections
+/// keep reading and writing.
+pub fn backup(to: &std::path::Path) -> Result<(), AppError> {
+    let (config, db) = open()?;
+    if to.exists() {
+        return Err(AppError::Config(format!("{} already exists", to.display())));
+    }
+    let target = to.to_str().ok_or_else(|| AppError::Config("backup path is not valid UTF-8".into()))?.to_owned();
+    db.read(|c| Ok(c.execute("VACUUM INTO ?1", [&target])?))?;
+    println!("Backed up {} to {}.", config.database_path.display(), to.display());
     Ok(())
 }
 

@@ -20,6 +20,7 @@ fn main() {
         Command::Serve => serve(),
         Command::Migrate => cli::migrate().map_err(Into::into),
         Command::Admin(cmd) => cli::admin(cmd).map_err(Into::into),
+        Command::Backup { to } => cli::backup(&to).map_err(Into::into),
     };
     if let Err(e) = result {
         eprintln!("gangway: {e}");
