@@ -90,9 +90,16 @@ pub fn backup(to: &std::path::Path) -> Result<(), AppError> {
     if to.exists() {
         return Err(AppError::Config(format!("{} already exists", to.display())));
     }
-    let target = to.to_str().ok_or_else(|| AppError::Config("backup path is not valid UTF-8".into()))?.to_owned();
+    let target = to
+        .to_str()
+        .ok_or_else(|| AppError::Config("backup path is not valid UTF-8".into()))?
+        .to_owned();
     db.read(|c| Ok(c.execute("VACUUM INTO ?1", [&target])?))?;
-    println!("Backed up {} to {}.", config.database_path.display(), to.display());
+    println!(
+        "Backed up {} to {}.",
+        config.database_path.display(),
+        to.display()
+    );
     Ok(())
 }
 

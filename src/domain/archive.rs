@@ -65,6 +65,43 @@ fn csv_field(s: &str) -> String {
     }
 }
 
+/// Tickets rendered per round: enough to keep every core busy, few enough to bound memory.
+const ROUND: usize = 256;
+
+/// Renders the voucher PNGs of `tickets` on all cores, keeping their order.
+fn render_round(
+    tickets: &[(String, i64, String)],
+    signer: &QrSigner,
+) -> Result<Vec<(String, Vec<u8>)>, AppError> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let per_worker = tickets.len().div_ceil(workers).max(1);
+    let render = |part: &[(String, i64, String)]| -> Result<Vec<(String, Vec<u8>)>, AppError> {
+        part.iter()
+            .map(|(code, _, _)| {
+                let voucher = signer.voucher_token(code)?;
+                let png = qr::png(&voucher)?;
+                Ok((voucher, png))
+            })
+            .collect()
+    };
+    std::thread::scope(|s| {
+        let handles: Vec<_> = tickets
+            .chunks(per_worker)
+            .map(|part| s.spawn(move || render(part)))
+            .collect();
+        let mut out = Vec::with_capacity(tickets.len());
+        for h in handles {
+            out.extend(
+                h.join()
+                    .map_err(|_| AppError::Internal("QR render thread panicked".into()))??,
+            );
+        }
+        Ok(out)
+    })
+}
+
 pub fn write<W: Write>(plan: &ArchivePlan, signer: &QrSigner, out: W) -> Result<(), AppError> {
     let io = |e: std::io::Error| AppError::Internal(format!("archive: {e}"));
     let ze = |e: zip::result::ZipError| AppError::Internal(format!("archive: {e}"));
@@ -73,14 +110,17 @@ pub fn write<W: Write>(plan: &ArchivePlan, signer: &QrSigner, out: W) -> Result<
     let mut manifest =
         String::from("ticket_code,product_id,status,voucher_token,batch_id,reseller_code\n");
     let reseller = csv_field(plan.reseller_code.as_deref().unwrap_or(""));
-    for (code, product_id, status) in &plan.tickets {
-        let voucher = signer.voucher_token(code)?;
-        zip.start_file(format!("{code}.png"), stored).map_err(ze)?;
-        zip.write_all(&qr::png(&voucher)?).map_err(io)?;
-        manifest.push_str(&format!(
-            "{code},{product_id},{status},{voucher},{},{reseller}\n",
-            plan.batch_id
-        ));
+    for round in plan.tickets.chunks(ROUND) {
+        for ((code, product_id, status), (voucher, png)) in
+            round.iter().zip(render_round(round, signer)?)
+        {
+            zip.start_file(format!("{code}.png"), stored).map_err(ze)?;
+            zip.write_all(&png).map_err(io)?;
+            manifest.push_str(&format!(
+                "{code},{product_id},{status},{voucher},{},{reseller}\n",
+                plan.batch_id
+            ));
+        }
     }
     zip.start_file(
         "manifest.csv",

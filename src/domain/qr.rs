@@ -6,7 +6,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use hmac::{KeyInit, Mac};
-use image::{ImageEncoder, Luma};
+use image::ImageEncoder;
 use qrcode::{EcLevel, QrCode};
 use time::{Duration, OffsetDateTime};
 
@@ -126,22 +126,37 @@ impl QrSigner {
     }
 }
 
+/// Pixels per module and the quiet zone in modules (the standard asks for 4).
+const MODULE_PX: usize = 8;
+const QUIET_ZONE: usize = 4;
+
 /// Renders a token as a PNG QR code: error correction Q (survives a scuffed print or a cracked
-/// phone screen), 8 px modules, the standard 4-module quiet zone.
+/// phone screen), 8 px modules, the standard quiet zone. The bitmap is filled directly, which is
+/// several times faster than the generic renderer; batch archives render thousands.
 pub fn png(token: &str) -> Result<Vec<u8>, AppError> {
     let code = QrCode::with_error_correction_level(token.as_bytes(), EcLevel::Q)
         .map_err(|e| AppError::Internal(format!("qr encode: {e}")))?;
-    let img = code
-        .render::<Luma<u8>>()
-        .module_dimensions(8, 8)
-        .quiet_zone(true)
-        .build();
-    let mut out = Vec::with_capacity(4096);
+    let modules = code.width();
+    let side = (modules + 2 * QUIET_ZONE) * MODULE_PX;
+    let mut pixels = vec![255u8; side * side];
+    for (i, color) in code.to_colors().iter().enumerate() {
+        if *color != qrcode::Color::Dark {
+            continue;
+        }
+        let (x0, y0) = (
+            (i % modules + QUIET_ZONE) * MODULE_PX,
+            (i / modules + QUIET_ZONE) * MODULE_PX,
+        );
+        for row in pixels.chunks_exact_mut(side).skip(y0).take(MODULE_PX) {
+            row[x0..x0 + MODULE_PX].fill(0);
+        }
+    }
+    let mut out = Vec::with_capacity(2048);
     image::codecs::png::PngEncoder::new(&mut out)
         .write_image(
-            img.as_raw(),
-            img.width(),
-            img.height(),
+            &pixels,
+            side as u32,
+            side as u32,
             image::ExtendedColorType::L8,
         )
         .map_err(|e| AppError::Internal(format!("png encode: {e}")))?;
