@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use time::{Date, Weekday};
 
 use crate::clock;
+use crate::db::ConnExt;
 use crate::error::AppError;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -178,10 +179,17 @@ pub fn load_products(conn: &Connection) -> Result<Vec<Product>, AppError> {
 }
 
 pub fn product(conn: &Connection, product_id: i64, field: &str) -> Result<Product, AppError> {
-    load_products(conn)?
-        .into_iter()
-        .find(|p| p.product_id == product_id)
-        .ok_or_else(|| AppError::validation(field, format!("unknown product_id {product_id}")))
+    let found = conn.try_query_row("SELECT name, description FROM products WHERE id = ?1", [product_id], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
+    let (name, description) = found.ok_or_else(|| AppError::validation(field, format!("unknown product_id {product_id}")))?;
+    Ok(Product {
+        product_id,
+        name,
+        description,
+        prices: prices_of(conn, product_id)?,
+        entitlements: entitlements_of(conn, product_id)?,
+    })
 }
 
 pub fn prices_of(conn: &Connection, product_id: i64) -> Result<Vec<Price>, AppError> {
