@@ -179,10 +179,13 @@ pub fn load_products(conn: &Connection) -> Result<Vec<Product>, AppError> {
 }
 
 pub fn product(conn: &Connection, product_id: i64, field: &str) -> Result<Product, AppError> {
-    let found = conn.try_query_row("SELECT name, description FROM products WHERE id = ?1", [product_id], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-    })?;
-    let (name, description) = found.ok_or_else(|| AppError::validation(field, format!("unknown product_id {product_id}")))?;
+    let found = conn.try_query_row(
+        "SELECT name, description FROM products WHERE id = ?1",
+        [product_id],
+        |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+    )?;
+    let (name, description) = found
+        .ok_or_else(|| AppError::validation(field, format!("unknown product_id {product_id}")))?;
     Ok(Product {
         product_id,
         name,

@@ -49,105 +49,106 @@ pub struct StockRow {
     pub available: i64,
 }
 
-fn short(channel: Channel, product_id: i64, quantity: i64) -> AppError {
-    AppError::InsufficientInventory(format!(
-        "Not enough {} units of package {product_id} to take {quantity}.",
-        channel.as_str()
-    ))
+/// The five ways units move. Each is one conditional UPDATE whose WHERE clause is the check, so
+/// two concurrent movers can never both pass it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Move {
+    /// Free → held (a reservation, an unpaid direct order, a pre-generated ticket).
+    Hold,
+    /// Held → free (a cancelled or expired hold).
+    Release,
+    /// Held → sold (a paid hold, an activated pre-generated ticket).
+    SellHeld,
+    /// Free → sold (a payment that arrived after its hold expired).
+    SellAvailable,
+    /// Sold → free (a cancelled, unredeemed ticket).
+    Unsell,
 }
 
-fn require_one(changed: usize, err: impl FnOnce() -> AppError) -> Result<(), AppError> {
-    if changed == 1 {
-        Ok(())
-    } else {
-        Err(err())
+impl Move {
+    fn sql(self) -> &'static str {
+        match self {
+            Move::Hold => "UPDATE inventory SET held = held + ?3 WHERE product_id = ?1 AND channel = ?2 AND allocated - held - sold >= ?3",
+            Move::Release => "UPDATE inventory SET held = held - ?3 WHERE product_id = ?1 AND channel = ?2 AND held >= ?3",
+            Move::SellHeld => "UPDATE inventory SET held = held - ?3, sold = sold + ?3 WHERE product_id = ?1 AND channel = ?2 AND held >= ?3",
+            Move::SellAvailable => "UPDATE inventory SET sold = sold + ?3 WHERE product_id = ?1 AND channel = ?2 AND allocated - held - sold >= ?3",
+            Move::Unsell => "UPDATE inventory SET sold = sold - ?3 WHERE product_id = ?1 AND channel = ?2 AND sold - used >= ?3",
+        }
     }
 }
 
-/// Holds `quantity` units (a reservation, an unpaid direct order, a pre-generated ticket).
+/// Moves `quantity` units of a package on a channel, or changes nothing. Taking stock that is not
+/// there is `INSUFFICIENT_INVENTORY`; giving back what was never taken means the books are wrong,
+/// an internal error that rolls the whole transaction back.
+pub fn apply(
+    tx: &Transaction<'_>,
+    movement: Move,
+    product_id: i64,
+    channel: Channel,
+    quantity: i64,
+) -> Result<(), AppError> {
+    let changed = tx.prepare_cached(movement.sql())?.execute(params![
+        product_id,
+        channel.as_str(),
+        quantity
+    ])?;
+    if changed == 1 {
+        return Ok(());
+    }
+    Err(match movement {
+        Move::Hold | Move::SellAvailable => AppError::InsufficientInventory(format!(
+            "Not enough {} units of package {product_id} to take {quantity}.",
+            channel.as_str()
+        )),
+        _ => AppError::Internal(format!(
+            "{movement:?} of {quantity} units of {product_id} does not match the counters"
+        )),
+    })
+}
+
 pub fn hold(
     tx: &Transaction<'_>,
     product_id: i64,
     channel: Channel,
     quantity: i64,
 ) -> Result<(), AppError> {
-    let changed = tx
-        .prepare_cached(
-            "UPDATE inventory SET held = held + ?3
-             WHERE product_id = ?1 AND channel = ?2 AND allocated - held - sold >= ?3",
-        )?
-        .execute(params![product_id, channel.as_str(), quantity])?;
-    require_one(changed, || short(channel, product_id, quantity))
+    apply(tx, Move::Hold, product_id, channel, quantity)
 }
 
-/// Gives held units back (cancelled or expired hold).
 pub fn release(
     tx: &Transaction<'_>,
     product_id: i64,
     channel: Channel,
     quantity: i64,
 ) -> Result<(), AppError> {
-    let changed = tx
-        .prepare_cached("UPDATE inventory SET held = held - ?3 WHERE product_id = ?1 AND channel = ?2 AND held >= ?3")?
-        .execute(params![product_id, channel.as_str(), quantity])?;
-    require_one(changed, || {
-        AppError::Internal(format!(
-            "release of {quantity} exceeds held units of {product_id}"
-        ))
-    })
+    apply(tx, Move::Release, product_id, channel, quantity)
 }
 
-/// Turns held units into sold ones (payment of a hold, activation of a pre-generated ticket).
 pub fn sell_held(
     tx: &Transaction<'_>,
     product_id: i64,
     channel: Channel,
     quantity: i64,
 ) -> Result<(), AppError> {
-    let changed = tx
-        .prepare_cached(
-            "UPDATE inventory SET held = held - ?3, sold = sold + ?3
-             WHERE product_id = ?1 AND channel = ?2 AND held >= ?3",
-        )?
-        .execute(params![product_id, channel.as_str(), quantity])?;
-    require_one(changed, || {
-        AppError::Internal(format!(
-            "sale of {quantity} exceeds held units of {product_id}"
-        ))
-    })
+    apply(tx, Move::SellHeld, product_id, channel, quantity)
 }
 
-/// Sells units that were not held (a payment that arrived after its hold expired).
 pub fn sell_available(
     tx: &Transaction<'_>,
     product_id: i64,
     channel: Channel,
     quantity: i64,
 ) -> Result<(), AppError> {
-    let changed = tx
-        .prepare_cached(
-            "UPDATE inventory SET sold = sold + ?3
-             WHERE product_id = ?1 AND channel = ?2 AND allocated - held - sold >= ?3",
-        )?
-        .execute(params![product_id, channel.as_str(), quantity])?;
-    require_one(changed, || short(channel, product_id, quantity))
+    apply(tx, Move::SellAvailable, product_id, channel, quantity)
 }
 
-/// Takes back a sold, unused unit (cancelled ACTIVE ticket).
 pub fn unsell(
     tx: &Transaction<'_>,
     product_id: i64,
     channel: Channel,
     quantity: i64,
 ) -> Result<(), AppError> {
-    let changed = tx
-        .prepare_cached("UPDATE inventory SET sold = sold - ?3 WHERE product_id = ?1 AND channel = ?2 AND sold - used >= ?3")?
-        .execute(params![product_id, channel.as_str(), quantity])?;
-    require_one(changed, || {
-        AppError::Internal(format!(
-            "unsell of {quantity} exceeds sold units of {product_id}"
-        ))
-    })
+    apply(tx, Move::Unsell, product_id, channel, quantity)
 }
 
 /// Counts a sold unit as used (its ticket became USED).
@@ -155,9 +156,13 @@ pub fn mark_used(tx: &Transaction<'_>, product_id: i64, channel: Channel) -> Res
     let changed = tx
         .prepare_cached("UPDATE inventory SET used = used + 1 WHERE product_id = ?1 AND channel = ?2 AND used < sold")?
         .execute(params![product_id, channel.as_str()])?;
-    require_one(changed, || {
-        AppError::Internal(format!("used would exceed sold for {product_id}"))
-    })
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(AppError::Internal(format!(
+            "used would exceed sold for {product_id}"
+        )))
+    }
 }
 
 /// Units still blocked by holds whose time is up but which the expiry job has not released yet.
@@ -271,21 +276,30 @@ pub fn set_allocations(
     if !exists {
         return Err(AppError::NotFound);
     }
-    // Lower allocations first, then the capacity, then raise: each statement keeps the triggers happy.
+    // The triggers check `sum(allocated) <= capacity` after every statement, so: widen the
+    // capacity, lower what goes down (checking held + sold), raise what goes up, then set the
+    // capacity. Each intermediate state is valid; the transaction makes them one change.
     tx.execute(
         "UPDATE products SET capacity = MAX(capacity, ?2) WHERE id = ?1",
         params![product_id, capacity],
     )?;
-    for (channel, allocated) in [(Channel::Direct, direct), (Channel::Ota, ota)] {
+    let targets = [(Channel::Direct, direct), (Channel::Ota, ota)];
+    for (channel, allocated) in targets {
         let changed = tx
-            .prepare_cached("UPDATE inventory SET allocated = ?3 WHERE product_id = ?1 AND channel = ?2 AND held + sold <= ?3")?
+            .prepare_cached("UPDATE inventory SET allocated = MIN(allocated, ?3) WHERE product_id = ?1 AND channel = ?2 AND held + sold <= ?3")?
             .execute(params![product_id, channel.as_str(), allocated])?;
-        require_one(changed, || {
-            AppError::invalid_state(format!(
+        if changed != 1 {
+            return Err(AppError::invalid_state(format!(
                 "The {} allocation cannot drop below the units already held or sold.",
                 channel.as_str()
-            ))
-        })?;
+            )));
+        }
+    }
+    for (channel, allocated) in targets {
+        tx.prepare_cached(
+            "UPDATE inventory SET allocated = ?3 WHERE product_id = ?1 AND channel = ?2",
+        )?
+        .execute(params![product_id, channel.as_str(), allocated])?;
     }
     tx.execute(
         "UPDATE products SET capacity = ?2 WHERE id = ?1",

@@ -243,3 +243,53 @@ fn public_routes_answer() {
     assert!(String::from_utf8_lossy(&index.bytes).contains("<html"));
     app.get("/no/such/thing").send().problem(404, "NOT_FOUND");
 }
+
+#[test]
+fn admins_move_units_between_channels_but_never_below_what_is_taken() {
+    let app = spawn_app();
+    let admin = app.admin();
+    let p = app.partner("P");
+    app.reserve(&p, 106, 1200).expect(201);
+    let put = |body: serde_json::Value| {
+        app.req(Method::Put, "/api/admin/inventory/106")
+            .bearer(&admin)
+            .json(&body)
+            .send()
+    };
+    // Swap most of the split: direct down, OTA up, same capacity.
+    let r =
+        put(json!({"capacity": 5000, "allocations": {"direct": 1000, "ota": 4000}})).expect(200);
+    let ota = r.body["inventory"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["channel"] == "ota")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            ota["allocated"].as_i64(),
+            ota["held"].as_i64(),
+            ota["available"].as_i64()
+        ),
+        (Some(4000), Some(1200), Some(2800))
+    );
+    put(json!({"capacity": 5000, "allocations": {"direct": 1000, "ota": 1199}}))
+        .problem(409, "INVALID_STATE");
+    put(json!({"capacity": 4000, "allocations": {"direct": 1000, "ota": 4000}}))
+        .problem(422, "VALIDATION_FAILED");
+    put(json!({"capacity": 6000, "allocations": {"direct": 3000, "ota": 3000}})).expect(200);
+    app.req(Method::Put, "/api/admin/inventory/999")
+        .bearer(&admin)
+        .json(&json!({"capacity": 1, "allocations": {"direct": 0, "ota": 0}}))
+        .send()
+        .problem(404, "NOT_FOUND");
+    let staff = app.user("staff@example.com", Role::Staff);
+    app.req(Method::Put, "/api/admin/inventory/106")
+        .bearer(&staff)
+        .json(&json!({"capacity": 6000, "allocations": {"direct": 3000, "ota": 3000}}))
+        .send()
+        .problem(403, "FORBIDDEN");
+    assert_eq!(app.stock(106, "ota"), (1200, 0, 3000));
+    app.assert_consistent();
+}
