@@ -6,10 +6,7 @@ use serde_json::{json, Value};
 use crate::helpers::*;
 
 fn bulk(app: &TestApp, p: &TestPartner, body: Value) -> Resp {
-    app.post("/api/ota/tickets/bulk-generate")
-        .key(&p.key)
-        .json(&body)
-        .send()
+    app.ota_post(&p, "/api/ota/tickets/bulk-generate", &body)
 }
 
 #[test]
@@ -28,17 +25,11 @@ fn a_partner_pre_generates_a_batch_held_against_the_ota_allocation() {
     assert_eq!(app.stock(107, "ota"), (50, 0, 1500));
     let bid = r.body["batch_id"].as_str().unwrap();
     let b = app
-        .get(&format!("/api/ota/batches/{bid}"))
-        .key(&p.key)
-        .send()
+        .ota_get(&p, &format!("/api/ota/batches/{bid}"))
         .expect(200);
     assert_eq!(b.body["status_counts"]["PRE_GENERATED"], 50);
     assert_eq!(
-        app.get("/api/ota/batches")
-            .key(&p.key)
-            .send()
-            .expect(200)
-            .body["total_count"],
+        app.ota_get(&p, "/api/ota/batches").expect(200).body["total_count"],
         1
     );
     let short = bulk(
@@ -71,7 +62,7 @@ fn a_partner_pre_generates_a_batch_held_against_the_ota_allocation() {
 fn a_reseller_sells_a_pre_generated_ticket_and_it_redeems() {
     let app = spawn_app();
     let p = app.partner("P");
-    let reseller = app.post("/api/ota/resellers").key(&p.key).json(&json!({"reseller_code": "KK-01", "reseller_name": "Kowloon Kiosk", "commission_rate": 0.15})).send().expect(201);
+    let reseller = app.ota_post(&p, "/api/ota/resellers", &json!({"reseller_code": "KK-01", "reseller_name": "Kowloon Kiosk", "commission_rate": 0.15})).expect(201);
     let rid = reseller.body["id"].as_i64().unwrap();
     let batch = bulk(&app, &p, json!({"product_id": 106, "quantity": 3, "distribution_mode": "reseller_batch", "reseller_id": rid})).expect(201);
     let t = &batch.body["tickets"][0];
@@ -87,10 +78,7 @@ fn a_reseller_sells_a_pre_generated_ticket_and_it_redeems() {
 
     let sale = json!({"customer_details": {"name": "Wai Lun", "email": "wl@example.com"}, "customer_type": "child", "visit_date": weekday_ahead(), "payment_reference": "KK-0001"});
     let r = app
-        .post(&format!("/api/ota/tickets/{code}/activate"))
-        .key(&p.key)
-        .json(&sale)
-        .send()
+        .ota_post(&p, &format!("/api/ota/tickets/{code}/activate"), &sale)
         .expect(200);
     assert_eq!(
         (r.body["status"].as_str(), r.body["price_cents"].as_i64()),
@@ -109,20 +97,14 @@ fn a_reseller_sells_a_pre_generated_ticket_and_it_redeems() {
     assert_eq!(app.stock(106, "ota"), (2, 1, 2000));
     // The identical request again is a no-op; a different one is refused.
     assert_eq!(
-        app.post(&format!("/api/ota/tickets/{code}/activate"))
-            .key(&p.key)
-            .json(&sale)
-            .send()
+        app.ota_post(&p, &format!("/api/ota/tickets/{code}/activate"), &sale)
             .expect(200)
             .body["activated_at"],
         r.body["activated_at"]
     );
     let mut other = sale.clone();
     other["customer_type"] = json!("adult");
-    app.post(&format!("/api/ota/tickets/{code}/activate"))
-        .key(&p.key)
-        .json(&other)
-        .send()
+    app.ota_post(&p, &format!("/api/ota/tickets/{code}/activate"), &other)
         .problem(409, "INVALID_STATE");
     assert_eq!(app.stock(106, "ota"), (2, 1, 2000));
 
@@ -134,9 +116,7 @@ fn a_reseller_sells_a_pre_generated_ticket_and_it_redeems() {
         .expect(200);
     assert_eq!(ok.body["remaining_uses"], 1);
     let got = app
-        .get(&format!("/api/ota/tickets/{code}"))
-        .key(&p.key)
-        .send()
+        .ota_get(&p, &format!("/api/ota/tickets/{code}"))
         .expect(200);
     assert_eq!(
         got.body["distribution_chain"]["batch_id"],
@@ -170,9 +150,7 @@ fn the_batch_archive_holds_one_scannable_png_per_ticket_and_a_manifest() {
     .expect(201);
     let bid = batch.body["batch_id"].as_str().unwrap();
     let r = app
-        .get(&format!("/api/ota/batches/{bid}/archive.zip"))
-        .key(&p.key)
-        .send()
+        .ota_get(&p, &format!("/api/ota/batches/{bid}/archive.zip"))
         .expect(200);
     assert_eq!(r.header("Content-Type"), Some("application/zip"));
     assert!(r
@@ -234,7 +212,7 @@ fn resellers_are_a_per_partner_registry_with_soft_delete() {
     let app = spawn_app();
     let p = app.partner("P");
     let q = app.partner("Q");
-    let r = app.post("/api/ota/resellers").key(&p.key).json(&json!({"reseller_code": "R1", "reseller_name": "Pier Shop", "contract_start_date": "2026-01-01", "contract_end_date": "2026-12-31", "region": "HK", "tier": "gold"})).send().expect(201);
+    let r = app.ota_post(&p, "/api/ota/resellers", &json!({"reseller_code": "R1", "reseller_name": "Pier Shop", "contract_start_date": "2026-01-01", "contract_end_date": "2026-12-31", "region": "HK", "tier": "gold"})).expect(201);
     assert_eq!(
         (
             r.body["commission_rate"].as_f64(),
@@ -244,16 +222,18 @@ fn resellers_are_a_per_partner_registry_with_soft_delete() {
         (Some(0.10), Some("monthly"), Some("active"))
     );
     let id = r.body["id"].as_i64().unwrap();
-    app.post("/api/ota/resellers")
-        .key(&p.key)
-        .json(&json!({"reseller_code": "R1", "reseller_name": "Other"}))
-        .send()
-        .problem(409, "DUPLICATE_RESELLER_CODE");
-    app.post("/api/ota/resellers")
-        .key(&q.key)
-        .json(&json!({"reseller_code": "R1", "reseller_name": "Q's own R1"}))
-        .send()
-        .expect(201);
+    app.ota_post(
+        &p,
+        "/api/ota/resellers",
+        &json!({"reseller_code": "R1", "reseller_name": "Other"}),
+    )
+    .problem(409, "DUPLICATE_RESELLER_CODE");
+    app.ota_post(
+        &q,
+        "/api/ota/resellers",
+        &json!({"reseller_code": "R1", "reseller_name": "Q's own R1"}),
+    )
+    .expect(201);
     for (bad, field) in [
         (json!({"reseller_name": "No code"}), "reseller_code"),
         (json!({"reseller_code": "R2"}), "reseller_name"),
@@ -271,10 +251,7 @@ fn resellers_are_a_per_partner_registry_with_soft_delete() {
         ),
     ] {
         let r = app
-            .post("/api/ota/resellers")
-            .key(&p.key)
-            .json(&bad)
-            .send()
+            .ota_post(&p, "/api/ota/resellers", &bad)
             .problem(422, "VALIDATION_FAILED");
         assert_eq!(r.body["field"], field);
     }
@@ -291,9 +268,7 @@ fn resellers_are_a_per_partner_registry_with_soft_delete() {
         ),
         (Some(0.2), Some("Pier Shop"))
     );
-    app.get(&format!("/api/ota/resellers/{id}"))
-        .key(&q.key)
-        .send()
+    app.ota_get(&q, &format!("/api/ota/resellers/{id}"))
         .problem(404, "NOT_FOUND");
     app.req(Method::Patch, &format!("/api/ota/resellers/{id}"))
         .key(&q.key)
@@ -307,19 +282,13 @@ fn resellers_are_a_per_partner_registry_with_soft_delete() {
         .expect(200);
     assert_eq!(deleted.body["status"], "inactive");
     assert_eq!(
-        app.get("/api/ota/resellers?status=active")
-            .key(&p.key)
-            .send()
+        app.ota_get(&p, "/api/ota/resellers?status=active")
             .expect(200)
             .body["total_count"],
         0
     );
     assert_eq!(
-        app.get("/api/ota/resellers")
-            .key(&p.key)
-            .send()
-            .expect(200)
-            .body["total_count"],
+        app.ota_get(&p, "/api/ota/resellers").expect(200).body["total_count"],
         1
     );
     // An inactive reseller cannot get new batches.
@@ -331,10 +300,11 @@ fn billing_settles_per_reseller_and_in_total() {
     let app = spawn_app();
     let p = app.partner("P");
     let rid = app
-        .post("/api/ota/resellers")
-        .key(&p.key)
-        .json(&json!({"reseller_code": "R1", "reseller_name": "Pier Shop", "commission_rate": 0.1}))
-        .send()
+        .ota_post(
+            &p,
+            "/api/ota/resellers",
+            &json!({"reseller_code": "R1", "reseller_name": "Pier Shop", "commission_rate": 0.1}),
+        )
         .expect(201)
         .body["id"]
         .as_i64()
@@ -348,10 +318,7 @@ fn billing_settles_per_reseller_and_in_total() {
         .collect();
     for (code, kind) in [(&codes[0], "adult"), (&codes[1], "child")] {
         let sale = json!({"customer_details": {"name": "C", "email": "c@example.com"}, "customer_type": kind, "visit_date": weekday_ahead()});
-        app.post(&format!("/api/ota/tickets/{code}/activate"))
-            .key(&p.key)
-            .json(&sale)
-            .send()
+        app.ota_post(&p, &format!("/api/ota/tickets/{code}/activate"), &sale)
             .expect(200);
     }
     app.post(&format!("/api/ota/tickets/{}/cancel", codes[3]))
@@ -370,12 +337,7 @@ fn billing_settles_per_reseller_and_in_total() {
     }
     app.paid_order(&p, 107, 1); // unassigned: an order, no reseller
 
-    let s = app
-        .get("/api/ota/billing/summary")
-        .key(&p.key)
-        .send()
-        .expect(200)
-        .body;
+    let s = app.ota_get(&p, "/api/ota/billing/summary").expect(200).body;
     let line = &s["resellers"][0];
     assert_eq!(
         (
@@ -398,15 +360,14 @@ fn billing_settles_per_reseller_and_in_total() {
     assert_eq!(s["totals"]["gross_cents"], 47600 + 18800);
     assert_eq!(s["currency"], "USD");
     let empty = app
-        .get("/api/ota/billing/summary?period_start=2020-01-01&period_end=2020-01-31")
-        .key(&p.key)
-        .send()
+        .ota_get(
+            &p,
+            "/api/ota/billing/summary?period_start=2020-01-01&period_end=2020-01-31",
+        )
         .expect(200)
         .body;
     assert_eq!(empty["totals"]["tickets_generated"], 0);
-    app.get("/api/ota/billing/summary?period_start=2020-13-01")
-        .key(&p.key)
-        .send()
+    app.ota_get(&p, "/api/ota/billing/summary?period_start=2020-13-01")
         .problem(422, "VALIDATION_FAILED");
     // The operator sees the same settlement.
     let staff = app.user("staff@example.com", gangway::auth::sessions::Role::Staff);
@@ -508,11 +469,10 @@ fn a_5000_ticket_batch_pages_replays_and_stays_consistent() {
     assert_eq!(app.stock(106, "ota"), (5000, 0, 5000));
     let bid = first.body["batch_id"].as_str().unwrap();
     let page = app
-        .get(&format!(
-            "/api/ota/tickets?batch_id={bid}&page=50&limit=100"
-        ))
-        .key(&p.key)
-        .send()
+        .ota_get(
+            &p,
+            &format!("/api/ota/tickets?batch_id={bid}&page=50&limit=100"),
+        )
         .expect(200);
     assert_eq!(
         (
@@ -522,17 +482,14 @@ fn a_5000_ticket_batch_pages_replays_and_stays_consistent() {
         (Some(5000), 100)
     );
     let past_end = app
-        .get(&format!(
-            "/api/ota/tickets?batch_id={bid}&page=51&limit=100"
-        ))
-        .key(&p.key)
-        .send()
+        .ota_get(
+            &p,
+            &format!("/api/ota/tickets?batch_id={bid}&page=51&limit=100"),
+        )
         .expect(200);
     assert_eq!(past_end.body["tickets"].as_array().unwrap().len(), 0);
     assert_eq!(
-        app.get(&format!("/api/ota/batches/{bid}"))
-            .key(&p.key)
-            .send()
+        app.ota_get(&p, &format!("/api/ota/batches/{bid}"))
             .expect(200)
             .body["status_counts"]["PRE_GENERATED"],
         5000
@@ -545,10 +502,11 @@ fn billing_counts_only_what_falls_inside_the_period() {
     let app = spawn_app();
     let p = app.partner("P");
     let rid = app
-        .post("/api/ota/resellers")
-        .key(&p.key)
-        .json(&json!({"reseller_code": "R1", "reseller_name": "Pier Shop"}))
-        .send()
+        .ota_post(
+            &p,
+            "/api/ota/resellers",
+            &json!({"reseller_code": "R1", "reseller_name": "Pier Shop"}),
+        )
         .expect(201)
         .body["id"]
         .as_i64()
@@ -556,13 +514,14 @@ fn billing_counts_only_what_falls_inside_the_period() {
     let batch = bulk(&app, &p, json!({"product_id": 106, "quantity": 2, "distribution_mode": "reseller_batch", "reseller_id": rid})).expect(201);
     for t in batch.body["tickets"].as_array().unwrap() {
         let sale = json!({"customer_details": {"name": "C", "email": "c@example.com"}, "customer_type": "adult", "visit_date": weekday_ahead()});
-        app.post(&format!(
-            "/api/ota/tickets/{}/activate",
-            t["ticket_code"].as_str().unwrap()
-        ))
-        .key(&p.key)
-        .json(&sale)
-        .send()
+        app.ota_post(
+            &p,
+            &format!(
+                "/api/ota/tickets/{}/activate",
+                t["ticket_code"].as_str().unwrap()
+            ),
+            &sale,
+        )
         .expect(200);
     }
     // One ticket was generated and sold on the last day of March, the other on the first of April.
@@ -575,11 +534,10 @@ fn billing_counts_only_what_falls_inside_the_period() {
     app.sql(&format!("UPDATE tickets SET created_at = '2026-03-31T23:59:59Z', activated_at = '2026-03-31T23:59:59Z' WHERE code = '{}'", codes[0]));
     app.sql(&format!("UPDATE tickets SET created_at = '2026-04-01T00:00:00Z', activated_at = '2026-04-01T00:00:00Z' WHERE code = '{}'", codes[1]));
     let month = |start: &str, end: &str| {
-        app.get(&format!(
-            "/api/ota/billing/summary?period_start={start}&period_end={end}"
-        ))
-        .key(&p.key)
-        .send()
+        app.ota_get(
+            &p,
+            &format!("/api/ota/billing/summary?period_start={start}&period_end={end}"),
+        )
         .expect(200)
         .body
     };
@@ -606,8 +564,9 @@ fn billing_counts_only_what_falls_inside_the_period() {
         march["resellers"][0]["commission_cents"].as_i64(),
         Some((gross * 1000 + 5000) / 10000)
     );
-    app.get("/api/ota/billing/summary?period_start=2026-04-01&period_end=2026-03-01")
-        .key(&p.key)
-        .send()
-        .problem(422, "VALIDATION_FAILED");
+    app.ota_get(
+        &p,
+        "/api/ota/billing/summary?period_start=2026-04-01&period_end=2026-03-01",
+    )
+    .problem(422, "VALIDATION_FAILED");
 }

@@ -159,13 +159,9 @@ fn each_channel_sells_on_when_the_other_runs_out() {
     assert_eq!(app.stock(108, "direct"), (1500, 0, 1500));
     // An OTA key cannot read a direct order, nor a customer an OTA one.
     let oid = direct_order_id(&app, &me);
-    app.get(&format!("/api/orders/{oid}"))
-        .key(&p.key)
-        .send()
+    app.ota_get(&p, &format!("/api/orders/{oid}"))
         .problem(401, "UNAUTHENTICATED");
-    app.get(&format!("/api/ota/orders/{oid}"))
-        .key(&p.key)
-        .send()
+    app.ota_get(&p, &format!("/api/ota/orders/{oid}"))
         .problem(404, "NOT_FOUND");
     let ota = app.paid_order(&p, 106, 1);
     app.get(&format!(

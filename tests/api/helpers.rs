@@ -204,6 +204,16 @@ impl TestApp {
         self.req(Method::Post, path)
     }
 
+    /// A partner's GET.
+    pub fn ota_get(&self, p: &TestPartner, path: &str) -> Resp {
+        self.get(path).key(&p.key).send()
+    }
+
+    /// A partner's POST with a JSON body.
+    pub fn ota_post(&self, p: &TestPartner, path: &str, body: &Value) -> Resp {
+        self.post(path).key(&p.key).json(body).send()
+    }
+
     /// Runs SQL directly (to move the clock of a row, or check one).
     pub fn sql(&self, sql: &str) {
         self.state()

@@ -9,9 +9,7 @@ fn an_ota_holds_orders_pays_and_gets_tickets() {
     let p = app.partner("Harbour Trips");
 
     let inv = app
-        .get("/api/ota/inventory?product_ids=106,107")
-        .key(&p.key)
-        .send()
+        .ota_get(&p, "/api/ota/inventory?product_ids=106,107")
         .expect(200);
     assert_eq!(
         inv.body["available_quantities"],
@@ -38,9 +36,7 @@ fn an_ota_holds_orders_pays_and_gets_tickets() {
     );
     assert_eq!(app.stock(106, "ota"), (3, 0, 2000));
     let inv = app
-        .get("/api/ota/inventory?product_ids=106")
-        .key(&p.key)
-        .send()
+        .ota_get(&p, "/api/ota/inventory?product_ids=106")
         .expect(200);
     assert_eq!(inv.body["available_quantities"]["106"], 1997);
 
@@ -57,19 +53,18 @@ fn an_ota_holds_orders_pays_and_gets_tickets() {
     assert_eq!(order.body["webhook_url"], "/payments/notify");
     let oid = order.body["order_id"].as_str().unwrap();
     assert_eq!(
-        app.get(&format!("/api/ota/reservations/{rid}"))
-            .key(&p.key)
-            .send()
+        app.ota_get(&p, &format!("/api/ota/reservations/{rid}"))
             .expect(200)
             .body["status"],
         "ORDERED"
     );
 
     let act = app
-        .post("/api/ota/activate")
-        .key(&p.key)
-        .json(&json!({"order_id": oid, "payment_reference": "PAY-1"}))
-        .send()
+        .ota_post(
+            &p,
+            "/api/ota/activate",
+            &json!({"order_id": oid, "payment_reference": "PAY-1"}),
+        )
         .expect(200);
     assert_eq!(act.body["activation_status"], "success");
     let tickets = act.body["tickets"].as_array().unwrap();
@@ -87,10 +82,11 @@ fn an_ota_holds_orders_pays_and_gets_tickets() {
 
     // Repeating with the same reference returns the same tickets and issues nothing more.
     let again = app
-        .post("/api/ota/activate")
-        .key(&p.key)
-        .json(&json!({"order_id": oid, "payment_reference": "PAY-1"}))
-        .send()
+        .ota_post(
+            &p,
+            "/api/ota/activate",
+            &json!({"order_id": oid, "payment_reference": "PAY-1"}),
+        )
         .expect(200);
     let codes = |v: &serde_json::Value| {
         v["tickets"]
@@ -101,16 +97,15 @@ fn an_ota_holds_orders_pays_and_gets_tickets() {
             .collect::<Vec<_>>()
     };
     assert_eq!(codes(&again.body), codes(&act.body));
-    app.post("/api/ota/activate")
-        .key(&p.key)
-        .json(&json!({"order_id": oid, "payment_reference": "PAY-2"}))
-        .send()
-        .problem(409, "ORDER_ALREADY_PAID");
+    app.ota_post(
+        &p,
+        "/api/ota/activate",
+        &json!({"order_id": oid, "payment_reference": "PAY-2"}),
+    )
+    .problem(409, "ORDER_ALREADY_PAID");
 
     let got = app
-        .get(&format!("/api/ota/orders/{oid}"))
-        .key(&p.key)
-        .send()
+        .ota_get(&p, &format!("/api/ota/orders/{oid}"))
         .expect(200);
     assert_eq!(
         (
@@ -120,17 +115,13 @@ fn an_ota_holds_orders_pays_and_gets_tickets() {
         (Some("PAID"), 3)
     );
     assert_eq!(
-        app.get(&format!("/api/ota/reservations/{rid}"))
-            .key(&p.key)
-            .send()
+        app.ota_get(&p, &format!("/api/ota/reservations/{rid}"))
             .expect(200)
             .body["status"],
         "ACTIVATED"
     );
     let list = app
-        .get("/api/ota/tickets?status=ACTIVE&limit=2")
-        .key(&p.key)
-        .send()
+        .ota_get(&p, "/api/ota/tickets?status=ACTIVE&limit=2")
         .expect(200);
     assert_eq!(
         (
@@ -151,12 +142,7 @@ fn weekend_and_holiday_visits_price_as_weekend() {
     let rid = r.body["reservation_id"].as_str().unwrap();
     let body = json!({"reservation_id": rid, "customer_details": {"name": "A", "email": "a@example.com"},
         "pricing_context": {"visit_date": saturday_ahead(), "customer_breakdown": [{"customer_type": "vip", "count": 2}]}});
-    let o = app
-        .post("/api/ota/orders")
-        .key(&p.key)
-        .json(&body)
-        .send()
-        .expect(201);
+    let o = app.ota_post(&p, "/api/ota/orders", &body).expect(201);
     assert_eq!(o.body["lines"][0]["day_type"], "weekend");
     assert_eq!(o.body["payment_required"]["amount_cents"], 2 * 66800);
 
@@ -167,12 +153,7 @@ fn weekend_and_holiday_visits_price_as_weekend() {
     let r = app.reserve(&p, 108, 1).expect(201);
     let body = json!({"reservation_id": r.body["reservation_id"], "customer_details": {"name": "A", "email": "a@example.com"},
         "pricing_context": {"visit_date": holiday, "customer_breakdown": [{"customer_type": "adult", "count": 1}]}});
-    let o = app
-        .post("/api/ota/orders")
-        .key(&p.key)
-        .json(&body)
-        .send()
-        .expect(201);
+    let o = app.ota_post(&p, "/api/ota/orders", &body).expect(201);
     assert_eq!(
         (
             o.body["lines"][0]["day_type"].as_str(),
@@ -181,11 +162,10 @@ fn weekend_and_holiday_visits_price_as_weekend() {
         (Some("weekend"), Some(86800))
     );
     let inv = app
-        .get(&format!(
-            "/api/ota/inventory?date_from={holiday}&date_to={holiday}"
-        ))
-        .key(&p.key)
-        .send()
+        .ota_get(
+            &p,
+            &format!("/api/ota/inventory?date_from={holiday}&date_to={holiday}"),
+        )
         .expect(200);
     assert_eq!(
         inv.body["calendar"],
@@ -264,10 +244,11 @@ fn reservation_expiry_is_bounded_and_expired_holds_free_their_units() {
         .unwrap();
     for bad in [soon.as_str(), far.as_str(), "tomorrow"] {
         let r = app
-            .post("/api/ota/reserve")
-            .key(&p.key)
-            .json(&json!({"product_id": 106, "quantity": 1, "reservation_expires_at": bad}))
-            .send()
+            .ota_post(
+                &p,
+                "/api/ota/reserve",
+                &json!({"product_id": 106, "quantity": 1, "reservation_expires_at": bad}),
+            )
             .problem(422, "VALIDATION_FAILED");
         assert_eq!(r.body["field"], "reservation_expires_at");
     }
@@ -285,18 +266,14 @@ fn reservation_expiry_is_bounded_and_expired_holds_free_their_units() {
         "UPDATE reservations SET reserved_until = '2020-01-01T00:00:00Z' WHERE id = '{rid}'"
     ));
     let inv = app
-        .get("/api/ota/inventory?product_ids=108")
-        .key(&p.key)
-        .send()
+        .ota_get(&p, "/api/ota/inventory?product_ids=108")
         .expect(200);
     assert_eq!(
         inv.body["available_quantities"]["108"], 1500,
         "an expired hold must not block stock"
     );
     assert_eq!(
-        app.get(&format!("/api/ota/reservations/{rid}"))
-            .key(&p.key)
-            .send()
+        app.ota_get(&p, &format!("/api/ota/reservations/{rid}"))
             .expect(200)
             .body["status"],
         "EXPIRED"
@@ -346,10 +323,11 @@ fn a_late_payment_is_kept_and_issues_tickets_while_stock_remains() {
         "UPDATE reservations SET reserved_until = '2020-01-01T00:00:00Z' WHERE id = '{rid}'"
     ));
     let act = app
-        .post("/api/ota/activate")
-        .key(&p.key)
-        .json(&json!({"order_id": oid, "payment_reference": "LATE"}))
-        .send()
+        .ota_post(
+            &p,
+            "/api/ota/activate",
+            &json!({"order_id": oid, "payment_reference": "LATE"}),
+        )
         .expect(200);
     assert_eq!(
         (
@@ -463,8 +441,8 @@ fn partners_never_see_each_others_objects() {
         format!("/api/ota/tickets/{code}"),
         format!("/qr/{code}/info"),
     ] {
-        app.get(&path).key(&b.key).send().problem(404, "NOT_FOUND");
-        app.get(&path).key(&a.key).send().expect(200);
+        app.ota_get(&b, &path).problem(404, "NOT_FOUND");
+        app.ota_get(&a, &path).expect(200);
     }
     app.req(Method::Delete, &format!("/api/ota/reservations/{rid}"))
         .key(&b.key)
@@ -479,18 +457,15 @@ fn partners_never_see_each_others_objects() {
         .send()
         .problem(404, "NOT_FOUND");
     assert_eq!(
-        app.get("/api/ota/tickets")
-            .key(&b.key)
-            .send()
-            .expect(200)
-            .body["total_count"],
+        app.ota_get(&b, "/api/ota/tickets").expect(200).body["total_count"],
         0
     );
-    app.post("/api/ota/activate")
-        .key(&b.key)
-        .json(&json!({"order_id": oid, "payment_reference": "x"}))
-        .send()
-        .problem(422, "VALIDATION_FAILED");
+    app.ota_post(
+        &b,
+        "/api/ota/activate",
+        &json!({"order_id": oid, "payment_reference": "x"}),
+    )
+    .problem(422, "VALIDATION_FAILED");
 }
 
 #[test]
@@ -506,20 +481,17 @@ fn ticket_queries_validate_their_parameters() {
         ("created_after=yesterday", "created_after"),
     ] {
         let r = app
-            .get(&format!("/api/ota/tickets?{query}"))
-            .key(&p.key)
-            .send()
+            .ota_get(&p, &format!("/api/ota/tickets?{query}"))
             .problem(422, "VALIDATION_FAILED");
         assert_eq!(r.body["field"], field, "{query}");
     }
-    app.get("/api/ota/inventory?product_ids=106,999")
-        .key(&p.key)
-        .send()
+    app.ota_get(&p, "/api/ota/inventory?product_ids=106,999")
         .problem(422, "VALIDATION_FAILED");
-    app.get("/api/ota/inventory?date_from=2026-01-01&date_to=2027-06-01")
-        .key(&p.key)
-        .send()
-        .problem(422, "VALIDATION_FAILED");
+    app.ota_get(
+        &p,
+        "/api/ota/inventory?date_from=2026-01-01&date_to=2027-06-01",
+    )
+    .problem(422, "VALIDATION_FAILED");
 }
 
 #[test]
@@ -547,12 +519,10 @@ fn rate_limits_answer_429_with_retry_after() {
     let app = spawn_app_with(|f| f.merge(("rate_limit_per_minute", 5)));
     let p = app.partner("P");
     for _ in 0..5 {
-        app.get("/api/ota/inventory").key(&p.key).send().expect(200);
+        app.ota_get(&p, "/api/ota/inventory").expect(200);
     }
     let r = app
-        .get("/api/ota/inventory")
-        .key(&p.key)
-        .send()
+        .ota_get(&p, "/api/ota/inventory")
         .problem(429, "RATE_LIMITED");
     assert!(r.header("Retry-After").unwrap().parse::<u64>().unwrap() >= 1);
     assert_eq!(r.header("RateLimit-Remaining"), Some("0"));

@@ -107,10 +107,11 @@ fn ota_orders_can_be_paid_by_the_gateway_too() {
     assert_eq!(app.notify(&n).expect(200).body["tickets_issued"], 2);
     // The OTA then activating with the same reference gets the same tickets.
     let act = app
-        .post("/api/ota/activate")
-        .key(&p.key)
-        .json(&json!({"order_id": o.body["order_id"], "payment_reference": "GW-7"}))
-        .send()
+        .ota_post(
+            &p,
+            "/api/ota/activate",
+            &json!({"order_id": o.body["order_id"], "payment_reference": "GW-7"}),
+        )
         .expect(200);
     assert_eq!(act.body["tickets"].as_array().unwrap().len(), 2);
     assert_eq!(app.stock(107, "ota"), (0, 2, 1500));

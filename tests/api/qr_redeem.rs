@@ -22,9 +22,7 @@ fn a_ticket_is_redeemed_use_by_use_until_it_is_used() {
         .unwrap();
     assert_eq!(decode_qr(&png), token, "the PNG carries the token");
     let image = app
-        .get(&format!("/qr/{code}/image.png"))
-        .key(&p.key)
-        .send()
+        .ota_get(&p, &format!("/qr/{code}/image.png"))
         .expect(200);
     assert_eq!(
         (image.header("Content-Type"), image.header("Cache-Control")),
@@ -53,11 +51,7 @@ fn a_ticket_is_redeemed_use_by_use_until_it_is_used() {
     );
     redeem("ferry").problem(409, "TICKET_NOT_ACTIVE");
 
-    let info = app
-        .get(&format!("/qr/{code}/info"))
-        .key(&p.key)
-        .send()
-        .expect(200);
+    let info = app.ota_get(&p, &format!("/qr/{code}/info")).expect(200);
     assert_eq!(
         (
             info.body["status"].as_str(),
@@ -130,7 +124,7 @@ fn forged_expired_and_truncated_tokens_are_refused() {
     bytes[3] ^= 0x40; // another ticket code, same signature
     redeem(&base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bytes))
         .problem(422, "QR_INVALID");
-    let code = app.get("/api/ota/tickets").key(&p.key).send().body["tickets"][0]["ticket_code"]
+    let code = app.ota_get(&p, "/api/ota/tickets").body["tickets"][0]["ticket_code"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -144,11 +138,12 @@ fn forged_expired_and_truncated_tokens_are_refused() {
         .unwrap();
     redeem(&expired).problem(422, "QR_EXPIRED");
     // API keys and customers cannot redeem.
-    app.post("/venue/redeem")
-        .key(&p.key)
-        .json(&json!({"qr_token": token, "function_code": "ferry"}))
-        .send()
-        .problem(401, "UNAUTHENTICATED");
+    app.ota_post(
+        &p,
+        "/venue/redeem",
+        &json!({"qr_token": token, "function_code": "ferry"}),
+    )
+    .problem(401, "UNAUTHENTICATED");
     let customer = app.user("c@example.com", gangway::auth::sessions::Role::Customer);
     app.post("/venue/redeem")
         .bearer(&customer)
