@@ -60,6 +60,15 @@ impl Resp {
             .map(|(_, v)| v.as_str())
     }
 
+    /// A string field of the JSON body.
+    #[track_caller]
+    pub fn text(&self, field: &str) -> String {
+        self.body[field]
+            .as_str()
+            .unwrap_or_else(|| panic!("no string {field} in {}", self.body))
+            .to_owned()
+    }
+
     /// Asserts the status, showing the body when it is not the expected one.
     #[track_caller]
     pub fn expect(self, status: u16) -> Resp {
@@ -259,7 +268,7 @@ impl TestApp {
             .json(&json!({"email": email, "password": PASSWORD}))
             .send()
             .expect(200);
-        r.body["token"].as_str().unwrap().to_owned()
+        r.text("token")
     }
 
     pub fn admin(&self) -> String {
@@ -327,6 +336,13 @@ impl TestApp {
                 )?)
             })
             .unwrap()
+    }
+
+    /// Moves a reservation's expiry into the past (the expiry job has not seen it yet).
+    pub fn expire_reservation(&self, id: &str) {
+        self.sql(&format!(
+            "UPDATE reservations SET reserved_until = '2020-01-01T00:00:00Z' WHERE id = '{id}'"
+        ));
     }
 
     /// Reconciliation must say the stored counters equal what the rows say.

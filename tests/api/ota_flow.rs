@@ -178,10 +178,7 @@ fn weekend_and_holiday_visits_price_as_weekend() {
 fn orders_must_match_the_reservation() {
     let app = spawn_app();
     let p = app.partner("P");
-    let rid = app.reserve(&p, 107, 3).expect(201).body["reservation_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let rid = app.reserve(&p, 107, 3).expect(201).text("reservation_id");
     let r = app
         .order(&p, &rid, &[("adult", 2)])
         .problem(422, "VALIDATION_FAILED");
@@ -214,10 +211,7 @@ fn not_enough_stock_is_409_and_holds_nothing() {
 fn cancelling_a_reservation_releases_its_units_once() {
     let app = spawn_app();
     let p = app.partner("P");
-    let rid = app.reserve(&p, 106, 10).expect(201).body["reservation_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let rid = app.reserve(&p, 106, 10).expect(201).text("reservation_id");
     let r = app
         .req(Method::Delete, &format!("/api/ota/reservations/{rid}"))
         .key(&p.key)
@@ -262,9 +256,7 @@ fn reservation_expiry_is_bounded_and_expired_holds_free_their_units() {
         "{default_hours}"
     );
     // Time passes: the hold is due but the job has not run yet.
-    app.sql(&format!(
-        "UPDATE reservations SET reserved_until = '2020-01-01T00:00:00Z' WHERE id = '{rid}'"
-    ));
+    app.expire_reservation(&rid);
     let inv = app
         .ota_get(&p, "/api/ota/inventory?product_ids=108")
         .expect(200);
@@ -290,13 +282,8 @@ fn reservation_expiry_is_bounded_and_expired_holds_free_their_units() {
 fn the_expiry_job_releases_due_holds() {
     let app = spawn_app();
     let p = app.partner("P");
-    let rid = app.reserve(&p, 107, 5).expect(201).body["reservation_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    app.sql(&format!(
-        "UPDATE reservations SET reserved_until = '2020-01-01T00:00:00Z' WHERE id = '{rid}'"
-    ));
+    let rid = app.reserve(&p, 107, 5).expect(201).text("reservation_id");
+    app.expire_reservation(&rid);
     let released = gangway::domain::expiry::run_once(&app.state().db).unwrap();
     assert_eq!(released.reservations, 1);
     assert_eq!(app.stock(107, "ota"), (0, 0, 1500));
@@ -311,17 +298,12 @@ fn the_expiry_job_releases_due_holds() {
 fn a_late_payment_is_kept_and_issues_tickets_while_stock_remains() {
     let app = spawn_app();
     let p = app.partner("P");
-    let rid = app.reserve(&p, 106, 2).expect(201).body["reservation_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let oid = app.order(&p, &rid, &[("adult", 2)]).expect(201).body["order_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    app.sql(&format!(
-        "UPDATE reservations SET reserved_until = '2020-01-01T00:00:00Z' WHERE id = '{rid}'"
-    ));
+    let rid = app.reserve(&p, 106, 2).expect(201).text("reservation_id");
+    let oid = app
+        .order(&p, &rid, &[("adult", 2)])
+        .expect(201)
+        .text("order_id");
+    app.expire_reservation(&rid);
     let act = app
         .ota_post(
             &p,
@@ -344,15 +326,13 @@ fn a_late_payment_is_kept_and_issues_tickets_while_stock_remains() {
 fn a_late_payment_without_stock_marks_the_order_for_refund() {
     let app = spawn_app();
     let p = app.partner("P");
-    let rid = app.reserve(&p, 108, 1500).expect(201).body["reservation_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let rid = app
+        .reserve(&p, 108, 1500)
+        .expect(201)
+        .text("reservation_id");
     let order = app.order(&p, &rid, &[("adult", 1500)]).expect(201);
-    let oid = order.body["order_id"].as_str().unwrap().to_owned();
-    app.sql(&format!(
-        "UPDATE reservations SET reserved_until = '2020-01-01T00:00:00Z' WHERE id = '{rid}'"
-    ));
+    let oid = order.text("order_id");
+    app.expire_reservation(&rid);
     app.reserve(&p, 108, 1500).expect(201); // someone else takes the freed units
     let amount = order.body["payment_required"]["amount_cents"]
         .as_i64()
@@ -431,10 +411,7 @@ fn partners_never_see_each_others_objects() {
     let paid = app.paid_order(&a, 106, 1);
     let code = paid["tickets"][0]["ticket_code"].as_str().unwrap();
     let oid = paid["order_id"].as_str().unwrap();
-    let rid = app.reserve(&a, 106, 1).expect(201).body["reservation_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let rid = app.reserve(&a, 106, 1).expect(201).text("reservation_id");
     for path in [
         format!("/api/ota/orders/{oid}"),
         format!("/api/ota/reservations/{rid}"),

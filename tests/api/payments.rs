@@ -8,7 +8,7 @@ fn direct_order(app: &TestApp) -> (String, i64) {
     let me = app.user("ana@example.com", Role::Customer);
     let o = app.post("/api/orders").bearer(&me).json(&json!({"visit_date": weekday_ahead(), "items": [{"product_id": 106, "customer_type": "adult", "count": 1}]})).send().expect(201);
     (
-        o.body["order_id"].as_str().unwrap().to_owned(),
+        o.text("order_id"),
         o.body["payment_required"]["amount_cents"].as_i64().unwrap(),
     )
 }
@@ -98,10 +98,7 @@ fn failed_then_successful_payments_in_any_order_issue_once() {
 fn ota_orders_can_be_paid_by_the_gateway_too() {
     let app = spawn_app();
     let p = app.partner("P");
-    let rid = app.reserve(&p, 107, 2).expect(201).body["reservation_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let rid = app.reserve(&p, 107, 2).expect(201).text("reservation_id");
     let o = app.order(&p, &rid, &[("family", 2)]).expect(201);
     let n = json!({"order_id": o.body["order_id"], "payment_reference": "GW-7", "status": "SUCCESS", "amount_cents": o.body["payment_required"]["amount_cents"], "currency": "USD"});
     assert_eq!(app.notify(&n).expect(200).body["tickets_issued"], 2);

@@ -16,7 +16,7 @@ fn a_ticket_is_redeemed_use_by_use_until_it_is_used() {
         .key(&p.key)
         .send()
         .expect(201);
-    let token = qr.body["qr_token"].as_str().unwrap().to_owned();
+    let token = qr.text("qr_token");
     let png = base64::engine::general_purpose::STANDARD
         .decode(qr.body["png_base64"].as_str().unwrap())
         .unwrap();
