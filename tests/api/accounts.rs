@@ -293,3 +293,32 @@ fn admins_move_units_between_channels_but_never_below_what_is_taken() {
     assert_eq!(app.stock(106, "ota"), (1200, 0, 3000));
     app.assert_consistent();
 }
+
+#[test]
+fn the_openapi_document_describes_every_api_route() {
+    let app = spawn_app();
+    let spec = app.get("/openapi.json").send().expect(200).body;
+    let documented =
+        |method: &str, path: &str| spec["paths"][path][method.to_ascii_lowercase()].is_object();
+    let mut checked = 0;
+    for route in app.client.rocket().routes() {
+        let path = route.uri.path().to_string();
+        let public_api = ["/api", "/qr", "/venue", "/payments", "/health"]
+            .iter()
+            .any(|p| path.starts_with(p));
+        if !public_api {
+            continue; // console files, Swagger UI assets, /openapi.json itself
+        }
+        let openapi_path = path.replace('<', "{").replace('>', "}");
+        assert!(
+            documented(route.method.as_str(), &openapi_path),
+            "{} {openapi_path} is not in /openapi.json",
+            route.method
+        );
+        checked += 1;
+    }
+    assert!(checked > 50, "only {checked} routes checked");
+    // Every operation that takes credentials says so.
+    assert!(spec["paths"]["/api/ota/reserve"]["post"]["security"].is_array());
+    assert!(spec["paths"]["/venue/redeem"]["post"]["security"].is_array());
+}
