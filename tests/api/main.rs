@@ -4,6 +4,7 @@ mod helpers;
 
 mod accounts;
 mod batches;
+mod console;
 mod direct;
 mod ota_flow;
 mod payments;
