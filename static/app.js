@@ -1,6 +1,6 @@
 // Gangway staff console: session, shell, hash router.
 import { api, isAbort, onUnauthorized } from './api.js';
-import { h, errorBox, field, formErrorLine, loading, toast } from './ui.js';
+import { h, clearToasts, errorBox, field, formErrorLine, loading, toast } from './ui.js';
 import { renderAudit, renderBatches, renderDashboard, renderPartners, renderResellers } from './views.js';
 import { renderScanner } from './scanner.js';
 
@@ -140,6 +140,7 @@ function setUser(me, { afterLogin = false } = {}) {
 
 function showLogin(message = '', kind = 'info') {
   stopCurrent();
+  clearToasts(); // a message of the last session means nothing to the next user
   user = null;
   session.hidden = true;
   renderNav(null);

@@ -100,6 +100,15 @@ export function timeEl(iso) {
   return h('time', { datetime: iso, title: iso }, fmtDateTime(iso));
 }
 
+const dFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
+/** <time> showing the local date only (for narrow tables); the full local time and UTC in the tooltip. */
+export function dateEl(iso) {
+  if (!iso) return h('span', { class: 'muted' }, '—');
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return h('time', { datetime: iso, title: iso }, String(iso));
+  return h('time', { datetime: iso, title: `${dtFmt.format(d)} (${iso})` }, dFmt.format(d));
+}
+
 /** 'YYYY-MM-DD' → local Date at midnight (no UTC shift). */
 export function parseDay(ymd) {
   const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(ymd || '');
@@ -239,6 +248,11 @@ export function field(labelText, input, hint) {
 }
 
 // ---------- toasts ----------
+
+/** Removes every toast (they belong to the session that raised them). */
+export function clearToasts() {
+  document.getElementById('toasts')?.replaceChildren();
+}
 
 export function toast(message, kind = 'ok') {
   const host = document.getElementById('toasts');

@@ -3,7 +3,7 @@
 // ctx.signal aborts when the user leaves the view (timers and late answers stop with it).
 import { api, isAbort } from './api.js';
 import {
-  TICKET_STATUSES, badge, copyText, emptyState, errorBox, field, fmtClock, fmtInt, fmtMoney, fmtPercent,
+  TICKET_STATUSES, badge, copyText, dateEl, emptyState, errorBox, field, fmtClock, fmtInt, fmtMoney, fmtPercent,
   formErrorLine, h, label, loading, localInputToRfc3339, pageHeader, pager, parseDay, posInt, productLabel,
   productNames, s, section, shortId, showFormError, store, tableWrap, th, timeEl, toast, ymd,
 } from './ui.js';
@@ -618,7 +618,7 @@ export function renderPartners(root, { params, signal }) {
       'table',
       { class: 'data selectable', 'data-testid': 'partners-table' },
       h('caption', { class: 'sr-only' }, 'Partners'),
-      h('thead', null, h('tr', null, th('Partner'), th('Status'), th('Active keys', 'num'), th('Created'))),
+      h('thead', null, h('tr', null, th('Partner'), th('Status'), th('Keys', 'num'), th('Created'))),
       h(
         'tbody',
         null,
@@ -637,7 +637,7 @@ export function renderPartners(root, { params, signal }) {
             ),
             h('td', null, badge(p.status, p.status === 'active' ? 'Active' : p.status === 'suspended' ? 'Suspended' : p.status)),
             h('td', { class: 'num' }, fmtInt(active)),
-            h('td', null, timeEl(p.created_at)),
+            h('td', null, dateEl(p.created_at)),
           );
         }),
       ),
@@ -691,8 +691,8 @@ export function renderPartners(root, { params, signal }) {
                   h('td', { class: 'mono' }, `${k.prefix}…`),
                   h('td', null, k.label || '—'),
                   h('td', { class: 'num' }, k.rate_limit_per_minute ? fmtInt(k.rate_limit_per_minute) : h('span', { class: 'muted' }, 'default')),
-                  h('td', null, timeEl(k.created_at)),
-                  h('td', null, k.revoked_at ? h('span', null, badge('revoked', 'Revoked'), ' ', timeEl(k.revoked_at)) : badge('active', 'Active')),
+                  h('td', null, dateEl(k.created_at)),
+                  h('td', null, k.revoked_at ? h('span', { class: 'nowrap' }, badge('revoked', 'Revoked'), ' ', dateEl(k.revoked_at)) : badge('active', 'Active')),
                   h('td', { class: 'actions' }, k.revoked_at ? null : revokeButton(p, k)),
                 ),
               ),

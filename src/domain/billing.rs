@@ -12,7 +12,7 @@ use crate::clock;
 use crate::error::AppError;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, JsonSchema)]
-pub struct Counters {
+pub struct Settlement {
     pub tickets_generated: i64,
     pub tickets_activated: i64,
     pub tickets_used: i64,
@@ -22,8 +22,8 @@ pub struct Counters {
     pub net_cents: i64,
 }
 
-impl Counters {
-    fn add(&mut self, o: &Counters) {
+impl Settlement {
+    fn add(&mut self, o: &Settlement) {
         self.tickets_generated += o.tickets_generated;
         self.tickets_activated += o.tickets_activated;
         self.tickets_used += o.tickets_used;
@@ -41,7 +41,7 @@ pub struct ResellerLine {
     pub reseller_name: String,
     pub commission_rate: f64,
     #[serde(flatten)]
-    pub counters: Counters,
+    pub counters: Settlement,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -52,8 +52,8 @@ pub struct BillingSummary {
     pub currency: String,
     pub resellers: Vec<ResellerLine>,
     /// The partner's tickets with no reseller (batches without one, and orders).
-    pub unassigned: Counters,
-    pub totals: Counters,
+    pub unassigned: Settlement,
+    pub totals: Settlement,
 }
 
 /// `commission = round(gross × bp / 10 000)`, half up, in integers.
@@ -67,7 +67,7 @@ fn activity(
     partner_id: i64,
     start: &str,
     end: &str,
-) -> Result<Vec<(Option<i64>, Counters)>, AppError> {
+) -> Result<Vec<(Option<i64>, Settlement)>, AppError> {
     let rows = conn
         .prepare_cached(
             "SELECT b.reseller_id,
@@ -83,7 +83,7 @@ fn activity(
         .query_map(params![partner_id, start, end], |r| {
             Ok((
                 r.get(0)?,
-                Counters {
+                Settlement {
                     tickets_generated: r.get(1)?,
                     tickets_activated: r.get(2)?,
                     tickets_used: r.get(3)?,
@@ -123,7 +123,7 @@ pub fn summary(
             .map_err(|_| AppError::validation("reseller_id", "no such reseller"))?],
         None => resellers::list(conn, partner_id, None, i64::MAX, 0)?.0,
     };
-    let mut totals = Counters::default();
+    let mut totals = Settlement::default();
     let lines: Vec<ResellerLine> = registry
         .into_iter()
         .map(|r| {
@@ -154,7 +154,7 @@ pub fn summary(
     if reseller_id.is_none() {
         totals.add(&unassigned);
     } else {
-        unassigned = Counters::default();
+        unassigned = Settlement::default();
     }
     Ok(BillingSummary {
         period_start: clock::date_to_db(start),

@@ -309,7 +309,7 @@ pub fn set_allocations(
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, JsonSchema)]
-pub struct Counters {
+pub struct StockCounters {
     pub held: i64,
     pub sold: i64,
     pub used: i64,
@@ -320,8 +320,8 @@ pub struct ReconciliationRow {
     pub product_id: i64,
     pub channel: Channel,
     pub allocated: i64,
-    pub stored: Counters,
-    pub recomputed: Counters,
+    pub stored: StockCounters,
+    pub recomputed: StockCounters,
     pub consistent: bool,
 }
 
@@ -339,7 +339,7 @@ pub struct Reconciliation {
 pub fn reconcile(conn: &Connection) -> Result<Reconciliation, AppError> {
     let snapshot = conn.unchecked_transaction()?;
     let conn: &Connection = &snapshot;
-    let mut recomputed: HashMap<(i64, Channel), Counters> = HashMap::new();
+    let mut recomputed: HashMap<(i64, Channel), StockCounters> = HashMap::new();
     let mut stmt = conn.prepare_cached(
         "SELECT product_id, 'ota', SUM(quantity), 0, 0 FROM reservations WHERE status IN ('ACTIVE', 'ORDERED') GROUP BY product_id
          UNION ALL
@@ -371,7 +371,7 @@ pub fn reconcile(conn: &Connection) -> Result<Reconciliation, AppError> {
     let rows: Vec<ReconciliationRow> = conn
         .prepare_cached("SELECT product_id, channel, allocated, held, sold, used FROM inventory ORDER BY product_id, channel")?
         .query_map([], |r| {
-            Ok((r.get::<_, i64>(0)?, Channel::parse(&r.get::<_, String>(1)?), r.get(2)?, Counters { held: r.get(3)?, sold: r.get(4)?, used: r.get(5)? }))
+            Ok((r.get::<_, i64>(0)?, Channel::parse(&r.get::<_, String>(1)?), r.get(2)?, StockCounters { held: r.get(3)?, sold: r.get(4)?, used: r.get(5)? }))
         })?
         .collect::<Result<Vec<_>, _>>()?
         .into_iter()

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use crate::helpers::*;
 
 fn bulk(app: &TestApp, p: &TestPartner, body: Value) -> Resp {
-    app.ota_post(&p, "/api/ota/tickets/bulk-generate", &body)
+    app.ota_post(p, "/api/ota/tickets/bulk-generate", &body)
 }
 
 #[test]

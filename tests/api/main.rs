@@ -5,6 +5,7 @@ mod helpers;
 mod accounts;
 mod batches;
 mod config;
+mod console;
 mod direct;
 mod ota_flow;
 mod payments;

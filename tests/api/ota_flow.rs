@@ -256,7 +256,7 @@ fn reservation_expiry_is_bounded_and_expired_holds_free_their_units() {
         "{default_hours}"
     );
     // Time passes: the hold is due but the job has not run yet.
-    app.expire_reservation(&rid);
+    app.expire_reservation(rid);
     let inv = app
         .ota_get(&p, "/api/ota/inventory?product_ids=108")
         .expect(200);
