@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod access;
 mod accounts;
 mod batches;
 mod direct;
