@@ -6,6 +6,7 @@ mod access;
 mod accounts;
 mod batches;
 mod direct;
+mod hostile;
 mod ota_flow;
 mod payments;
 mod qr_redeem;
