@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod abuse;
 mod access;
 mod accounts;
 mod batches;
