@@ -23,10 +23,12 @@ pub fn from_db(s: &str) -> OffsetDateTime {
     OffsetDateTime::parse(s, &Rfc3339).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
+/// `None` for anything that is not RFC 3339, or whose UTC time is out of range
+/// (`9999-12-31T23:59:59-01:00` is valid RFC 3339, but in year 10000 in UTC).
 pub fn parse_rfc3339(s: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(s, &Rfc3339)
         .ok()
-        .map(|t| t.to_offset(time::UtcOffset::UTC))
+        .and_then(|t| t.checked_to_offset(time::UtcOffset::UTC))
 }
 
 pub fn parse_date(s: &str) -> Option<Date> {
@@ -77,5 +79,19 @@ pub mod rfc3339 {
                 })
                 .transpose()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_out_of_range_in_utc_do_not_parse() {
+        assert_eq!(parse_rfc3339("9999-12-31T23:59:59-01:00"), None);
+        assert_eq!(
+            parse_rfc3339("2025-11-15T09:00:00+01:00").map(to_db),
+            Some("2025-11-15T08:00:00Z".to_owned())
+        );
     }
 }

@@ -43,6 +43,13 @@ async fn read_json<T: DeserializeOwned>(
         return Err(AppError::PayloadTooLarge);
     }
     let bytes = capped.into_inner();
+    // Every body is a JSON object. serde would also build a struct from an array of its fields
+    // (`[]` for one whose fields all have defaults), which is not the documented shape.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(AppError::Malformed(
+            "The body must be a JSON object.".into(),
+        ));
+    }
     let value = serde_json::from_slice(&bytes).map_err(|e| AppError::Malformed(describe(&e)))?;
     Ok(RawBody { value, bytes })
 }

@@ -50,15 +50,17 @@ pub fn create(
 
 /// Resolves a presented key. `None` for anything that is not one of ours.
 pub fn resolve(conn: &Connection, presented: &str) -> Result<Option<KeyOwner>, AppError> {
-    if !presented.starts_with(KEY_PREFIX) || presented.len() < PREFIX_LEN || presented.len() > 128 {
-        return Ok(None);
-    }
+    // `get`, not indexing: a non-ASCII string may have no character boundary at the prefix length.
+    let prefix = match presented.get(..PREFIX_LEN) {
+        Some(prefix) if presented.starts_with(KEY_PREFIX) && presented.len() <= 128 => prefix,
+        _ => return Ok(None),
+    };
     let presented_hash = ids::sha256_hex(presented.as_bytes());
     let mut stmt = conn.prepare_cached(
         "SELECT k.id, k.partner_id, k.rate_limit_per_minute, k.revoked_at IS NOT NULL, p.status = 'active', k.key_hash
          FROM api_keys k JOIN partners p ON p.id = k.partner_id WHERE k.prefix = ?1",
     )?;
-    let mut rows = stmt.query([&presented[..PREFIX_LEN]])?;
+    let mut rows = stmt.query([prefix])?;
     while let Some(row) = rows.next()? {
         let stored: String = row.get(5)?;
         if ids::constant_time_eq(stored.as_bytes(), presented_hash.as_bytes()) {

@@ -49,7 +49,8 @@ pub enum Settled {
     RefundRequired,
 }
 
-fn validate_reference(reference: &str) -> Result<(), AppError> {
+/// A payment reference, wherever one is reported: 1 to 255 printable characters.
+pub fn validate_reference(reference: &str) -> Result<(), AppError> {
     if reference.trim().is_empty()
         || reference.len() > 255
         || reference.chars().any(char::is_control)
@@ -301,7 +302,7 @@ pub fn verify_signature(
         }
     }
     let t = t.ok_or(AppError::Unauthenticated)?;
-    if (now.unix_timestamp() - t).abs() > SIGNATURE_TOLERANCE_SECS {
+    if now.unix_timestamp().abs_diff(t) > SIGNATURE_TOLERANCE_SECS.unsigned_abs() {
         return Err(AppError::Unauthenticated);
     }
     let expected = hex::encode(sign(secret, t, body));

@@ -23,7 +23,8 @@ pub struct Scan {
     pub session_code: Option<String>,
     #[serde(default)]
     pub venue_code: Option<String>,
-    /// A client-chosen id of this scan; repeating it returns the first result.
+    /// A client-chosen id of this scan; repeating it (same ticket, same function code) returns the
+    /// first result. Reused for another ticket or function code: 422.
     #[serde(default)]
     pub scan_id: Option<String>,
 }
@@ -49,6 +50,22 @@ fn validate(scan: &Scan) -> Result<(), AppError> {
     short("scan_id", &scan.scan_id)
 }
 
+/// The first answer to a repeated scan id, if this is the same scan: a token for the same ticket
+/// (valid when the scan was first made, so a retry after the live token expired still gets its
+/// answer) and the same function code. A scan id reused for another ticket or function code is
+/// refused: answering it with the first scan's result would let a ticket in unredeemed.
+fn replay(scan: &Scan, first: Redeemed, signer: &QrSigner) -> Result<Redeemed, AppError> {
+    let at = clock::parse_rfc3339(&first.redeemed_at).unwrap_or_else(clock::now);
+    let (code, _kind) = signer.verify(&scan.qr_token, at)?;
+    if code != first.ticket_code || scan.function_code != first.function_code {
+        return Err(AppError::validation(
+            "scan_id",
+            "already used for another ticket or function code",
+        ));
+    }
+    Ok(first)
+}
+
 pub fn redeem(
     tx: &Transaction<'_>,
     scan: &Scan,
@@ -63,7 +80,7 @@ pub fn redeem(
             |r| r.get(0),
         )?;
         if let Some(first) = first {
-            return Ok(serde_json::from_str(&first)?);
+            return replay(scan, serde_json::from_str(&first)?, signer);
         }
     }
     let (code, _kind) = signer.verify(&scan.qr_token, clock::now())?;

@@ -437,11 +437,8 @@ pub fn activate_pre_generated(
 ) -> Result<TicketRow, AppError> {
     let row = find(tx, code, Owner::Partner(partner_id))?;
     a.customer_details.validate("customer_details")?;
-    if matches!(&a.payment_reference, Some(r) if r.is_empty() || r.len() > 255) {
-        return Err(AppError::validation(
-            "payment_reference",
-            "must be 1 to 255 characters",
-        ));
+    if let Some(reference) = &a.payment_reference {
+        super::payments::validate_reference(reference)?;
     }
     if row.status != "PRE_GENERATED" {
         let same = row.status == "ACTIVE"

@@ -2,11 +2,14 @@
 
 mod helpers;
 
+mod abuse;
+mod access;
 mod accounts;
 mod batches;
 mod config;
 mod console;
 mod direct;
+mod hostile;
 mod ota_flow;
 mod payments;
 mod qr_redeem;
