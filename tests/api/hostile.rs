@@ -928,7 +928,7 @@ fn sql_looking_text_is_stored_verbatim() {
     assert_eq!(got.body["region"], "Robert'); DROP TABLE resellers;--");
     app.paid_order(&p, 106, 1);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM tickets"), 1);
-    assert_eq!(app.scalar("SELECT COUNT(*) FROM resellers"), 1);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM ota_resellers"), 1);
 }
 
 /// Property tests of the pricing engine: pure functions, so no server.
