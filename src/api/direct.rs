@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::body::Body;
 use super::{created, run, ApiResult, CreatedJson};
-use crate::auth::guards::AuthUser;
+use crate::auth::guards::{AuthUser, Customer};
 use crate::domain::orders::{self, NewDirectOrder, Order};
 use crate::domain::tickets::{self, Owner, Ticket};
 use crate::App;
@@ -20,13 +20,13 @@ pub fn routes(
     openapi_get_routes_spec![settings: create_order, get_order, my_tickets]
 }
 
-/// Orders tickets; the units are held on the direct channel until paid or `direct_hold_minutes`
+/// Orders tickets (role customer); the units are held on the direct channel until paid or `direct_hold_minutes`
 /// pass. Pay through the gateway (`webhook_url`).
 #[openapi(tag = "Direct sales")]
 #[post("/orders", data = "<body>")]
 async fn create_order(
     app: &State<App>,
-    user: AuthUser,
+    user: Customer,
     body: Body<NewDirectOrder>,
 ) -> ApiResult<CreatedJson<Order>> {
     let req = body.0;

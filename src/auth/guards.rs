@@ -32,6 +32,8 @@ pub struct RateLimitSeen(pub Option<Decision>);
 #[derive(Debug, Clone)]
 pub struct AuthUser(pub SessionUser);
 
+/// role `customer`: buys on the direct channel.
+pub struct Customer(pub SessionUser);
 /// role `staff` or `admin`.
 pub struct Staff(pub SessionUser);
 /// role `admin`.
@@ -152,6 +154,7 @@ macro_rules! guard {
 
 guard!(Partner, req => authenticate_partner(req).await);
 guard!(AuthUser, req => authenticate_user(req).await.map(AuthUser));
+guard!(Customer, req => user_with_role(req, &[Role::Customer]).await.map(Customer));
 guard!(Staff, req => user_with_role(req, &[Role::Staff, Role::Admin]).await.map(Staff));
 guard!(Admin, req => user_with_role(req, &[Role::Admin]).await.map(Admin));
 guard!(Venue, req => user_with_role(req, &[Role::Venue, Role::Staff, Role::Admin]).await.map(Venue));
@@ -219,6 +222,7 @@ macro_rules! openapi_security {
 
 openapi_security!(Partner, api_key_scheme());
 openapi_security!(AuthUser, bearer_scheme());
+openapi_security!(Customer, bearer_scheme());
 openapi_security!(Staff, bearer_scheme());
 openapi_security!(Admin, bearer_scheme());
 openapi_security!(Venue, bearer_scheme());

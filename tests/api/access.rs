@@ -111,7 +111,7 @@ pub const MATRIX: &[Row] = &[
     // Redemption: venue, staff, admin. The scan_id makes the 2nd and 3rd a replay of the 1st.
     (Method::Post,   "/venue/redeem",                             Some(REDEEM),         [401, 401, 401, 401, 401, 401, 401, 403, 200, 200, 200]),
     // Direct channel: any logged-in user may order (see the report); reads are owner-scoped.
-    (Method::Post,   "/api/orders",                               Some(DIRECT_ORDER),   [401, 401, 401, 401, 401, 401, 401, 201, 201, 201, 201]),
+    (Method::Post,   "/api/orders",                               Some(DIRECT_ORDER),   [401, 401, 401, 401, 401, 401, 401, 201, 403, 403, 403]),
     (Method::Get,    "/api/orders/{dorder}",                      None,                 [401, 401, 401, 401, 401, 401, 401, 200, 404, 404, 404]),
     (Method::Get,    "/api/my/tickets",                           None,                 [401, 401, 401, 401, 401, 401, 401, 200, 200, 200, 200]),
     // Admin: staff read, admins write.
