@@ -292,7 +292,14 @@ impl Browser {
             {
                 return None;
             }
-            files.into_iter().find(|p| p.is_file())
+            // Chrome may reserve the final name with an empty file before the data is in:
+            // done means a complete archive (its end-of-central-directory record is there).
+            files.into_iter().find(|p| {
+                p.extension().is_some_and(|x| x == "zip")
+                    && std::fs::File::open(p)
+                        .ok()
+                        .is_some_and(|f| zip::ZipArchive::new(f).is_ok())
+            })
         })
     }
 }
