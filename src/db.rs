@@ -63,10 +63,9 @@ impl Db {
             .connection_timeout(Duration::from_secs(5))
             .build(manager)
             .map_err(|e| AppError::Unavailable(format!("database pool: {e}")))?;
-        Ok(Db {
-            readers,
-            writer: Arc::new(Mutex::new(writer)),
-        })
+        let writer = Arc::new(Mutex::new(writer));
+        spawn_checkpointer(path, Arc::downgrade(&writer));
+        Ok(Db { readers, writer })
     }
 
     /// Runs `f` on a read connection. Reads see the last committed state (WAL snapshot).
