@@ -14,3 +14,5 @@ mod ota_flow;
 mod payments;
 mod qr_redeem;
 mod races;
+
+mod inventory_props;
