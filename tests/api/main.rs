@@ -16,3 +16,4 @@ mod qr_redeem;
 mod races;
 
 mod inventory_props;
+mod oversell;
