@@ -15,5 +15,6 @@ mod payments;
 mod qr_redeem;
 mod races;
 
+mod crash;
 mod inventory_props;
 mod oversell;
