@@ -14,3 +14,7 @@ mod ota_flow;
 mod payments;
 mod qr_redeem;
 mod races;
+
+mod crash;
+mod inventory_props;
+mod oversell;
