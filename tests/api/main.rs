@@ -8,13 +8,12 @@ mod accounts;
 mod batches;
 mod config;
 mod console;
+mod crash;
 mod direct;
 mod hostile;
+mod inventory_props;
 mod ota_flow;
+mod oversell;
 mod payments;
 mod qr_redeem;
 mod races;
-
-mod crash;
-mod inventory_props;
-mod oversell;
