@@ -23,6 +23,7 @@ const PRAGMAS: &str = "PRAGMA journal_mode = WAL;
      PRAGMA foreign_keys = ON;
      PRAGMA busy_timeout = 5000;
      PRAGMA cache_size = -4000;
+     PRAGMA journal_size_limit = 67108864;
      PRAGMA temp_store = MEMORY;";
 
 /// Every domain statement is `prepare_cached`; rusqlite keeps 16 by default, fewer than one write
@@ -52,9 +53,6 @@ impl Db {
         }
         let mut writer = Connection::open(path)?;
         prepare(&mut writer)?;
-        // Checkpoints copy WAL pages into the database file and fsync it; done by the writer they
-        // would stall every request queued behind it, so a background thread does them.
-        writer.execute_batch("PRAGMA wal_autocheckpoint = 0;")?;
         migrate(&mut writer, None)?;
         let manager = SqliteConnectionManager::file(path).with_init(prepare);
         let readers = r2d2::Pool::builder()
@@ -111,8 +109,11 @@ pub fn migrate(conn: &mut Connection, target: Option<i32>) -> Result<(), AppErro
         .map_err(|e| AppError::Internal(format!("migration failed: {e}")))
 }
 
-/// Every 250 ms, a PASSIVE checkpoint on its own connection: it never blocks writers or readers,
-/// and keeps the WAL short. Stops when the last `Db` handle is gone.
+/// Every 250 ms, a PASSIVE checkpoint on its own connection copies committed WAL pages into the
+/// database file (and fsyncs it) off the writer's path, so the writer's own automatic checkpoint
+/// finds little left to do and requests queued behind it are not stalled. The writer keeps its
+/// automatic checkpoint: it is what lets the WAL restart from the beginning, keeping the file
+/// bounded. Stops when the last `Db` handle is gone.
 fn spawn_checkpointer(path: &Path, writer: std::sync::Weak<Mutex<Connection>>) {
     let path = path.to_path_buf();
     let started = std::thread::Builder::new()

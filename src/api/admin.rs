@@ -376,7 +376,7 @@ async fn batch_archive(app: &State<App>, staff: Staff, id: String) -> ApiResult<
             .write(|tx| archive::prepare_download(tx, &id, Scope::Operator, actor))
     })
     .await?;
-    Ok(zip::stream(app, plan))
+    zip::stream(app, plan)
 }
 
 /// A partner's resellers (the console's settlement view).

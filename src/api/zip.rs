@@ -56,20 +56,25 @@ pub struct ZipStream {
 }
 
 /// Starts writing the archive of `plan` in the background.
-pub fn stream(app: &App, plan: ArchivePlan) -> ZipStream {
+pub fn stream(app: &App, plan: ArchivePlan) -> Result<ZipStream, crate::error::AppError> {
     let (tx, rx) = mpsc::channel(4);
     let filename = format!("batch-{}.zip", plan.batch_id);
     let app = app.clone();
-    rocket::tokio::task::spawn_blocking(move || {
-        let writer = ChannelWriter {
-            tx,
-            buf: Vec::with_capacity(CHUNK),
-        };
-        if let Err(e) = archive::write(&plan, &app.qr, writer) {
-            rocket::warn!("archive of batch {} stopped: {e}", plan.batch_id);
-        }
-    });
-    ZipStream { filename, rx }
+    // Its own thread, not the blocking pool: a download is paced by the client and may last
+    // minutes on a slow link, and must never take a slot that API requests need.
+    let spawned = std::thread::Builder::new()
+        .name("batch-archive".into())
+        .spawn(move || {
+            let writer = ChannelWriter {
+                tx,
+                buf: Vec::with_capacity(CHUNK),
+            };
+            if let Err(e) = archive::write(&plan, &app.qr, writer) {
+                rocket::warn!("archive of batch {} stopped: {e}", plan.batch_id);
+            }
+        });
+    spawned.map_err(|e| crate::error::AppError::Unavailable(format!("archive thread: {e}")))?;
+    Ok(ZipStream { filename, rx })
 }
 
 impl<'r> Responder<'r, 'r> for ZipStream {

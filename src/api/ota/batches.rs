@@ -112,5 +112,5 @@ async fn batch_archive(app: &State<App>, partner: Partner, id: String) -> ApiRes
             .write(|tx| archive::prepare_download(tx, &id, scope, actor))
     })
     .await?;
-    Ok(zip::stream(app, plan))
+    zip::stream(app, plan)
 }
