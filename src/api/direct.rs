@@ -72,12 +72,8 @@ pub struct MyTickets {
 async fn my_tickets(app: &State<App>, user: AuthUser) -> ApiResult<Json<MyTickets>> {
     let user_id = user.0.user_id;
     let tickets = run(app, move |app| {
-        app.db.read(|c| {
-            tickets::list_for_user(c, user_id)?
-                .iter()
-                .map(|t| tickets::view(c, t, &app.qr))
-                .collect::<Result<_, _>>()
-        })
+        app.db
+            .read(|c| tickets::views(c, &tickets::list_for_user(c, user_id)?, &app.qr))
     })
     .await?;
     Ok(Json(MyTickets { tickets }))

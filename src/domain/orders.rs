@@ -192,10 +192,7 @@ pub fn view(
     } else {
         o.status.clone()
     };
-    let tickets = tickets::rows_of_order(conn, id)?
-        .iter()
-        .map(|t| tickets::view(conn, t, signer))
-        .collect::<Result<_, _>>()?;
+    let tickets = tickets::views(conn, &tickets::rows_of_order(conn, id)?, signer)?;
     Ok(Order {
         order_id: o.id,
         channel: o.channel,

@@ -256,10 +256,7 @@ pub fn activate(
         amount: None,
     };
     record(tx, &report, outcome, "{}")?;
-    let tickets = tickets::rows_of_order(tx, &a.order_id)?
-        .iter()
-        .map(|t| tickets::view(tx, t, signer))
-        .collect::<Result<_, _>>()?;
+    let tickets = tickets::views(tx, &tickets::rows_of_order(tx, &a.order_id)?, signer)?;
     Ok(ActivationResult {
         order_id: a.order_id.clone(),
         activation_status: outcome.to_owned(),

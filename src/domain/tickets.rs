@@ -209,8 +209,49 @@ pub fn remaining_uses(conn: &Connection, ticket_id: i64) -> Result<Vec<Remaining
         .collect::<Result<_, _>>()?)
 }
 
-/// The ticket as its owner sees it; ACTIVE tickets carry a fresh live QR token.
+/// The tickets as their owner sees them; ACTIVE ones carry a fresh live QR token. Entitlements of
+/// all of them come from one query, so a page of 1000 tickets is two round trips, not 1001.
+pub fn views(
+    conn: &Connection,
+    rows: &[TicketRow],
+    signer: &QrSigner,
+) -> Result<Vec<Ticket>, AppError> {
+    let ids = serde_json::to_string(&rows.iter().map(|r| r.id).collect::<Vec<_>>())?;
+    let mut uses: std::collections::HashMap<i64, Vec<RemainingUses>> =
+        std::collections::HashMap::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT e.ticket_id, e.function_code, e.remaining_uses FROM ticket_entitlements e
+         JOIN tickets t ON t.id = e.ticket_id
+         LEFT JOIN product_entitlements p ON p.product_id = t.product_id AND p.function_code = e.function_code
+         WHERE e.ticket_id IN (SELECT value FROM json_each(?1)) ORDER BY e.ticket_id, p.position",
+    )?;
+    let found = stmt.query_map([ids], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            RemainingUses {
+                function_code: r.get(1)?,
+                remaining_uses: r.get(2)?,
+            },
+        ))
+    })?;
+    for f in found {
+        let (ticket_id, remaining) = f?;
+        uses.entry(ticket_id).or_default().push(remaining);
+    }
+    rows.iter()
+        .map(|row| ticket(row, uses.remove(&row.id).unwrap_or_default(), signer))
+        .collect()
+}
+
 pub fn view(conn: &Connection, row: &TicketRow, signer: &QrSigner) -> Result<Ticket, AppError> {
+    ticket(row, remaining_uses(conn, row.id)?, signer)
+}
+
+fn ticket(
+    row: &TicketRow,
+    entitlements: Vec<RemainingUses>,
+    signer: &QrSigner,
+) -> Result<Ticket, AppError> {
     let (qr_token, qr_expires_at) = if row.status == "ACTIVE" {
         let (token, expires) = signer.fresh(&row.code)?;
         (Some(token), Some(clock::to_db(expires)))
@@ -230,7 +271,7 @@ pub fn view(conn: &Connection, row: &TicketRow, signer: &QrSigner) -> Result<Tic
         activated_at: row.activated_at.clone(),
         used_at: row.used_at.clone(),
         cancelled_at: row.cancelled_at.clone(),
-        entitlements: remaining_uses(conn, row.id)?,
+        entitlements,
         qr_token,
         qr_expires_at,
         distribution_chain: None,

@@ -64,10 +64,7 @@ async fn list_tickets(
         app.db.read(|c| {
             let (rows, total) =
                 tickets::list_for_partner(c, partner.partner_id, &filter, p.limit, p.offset())?;
-            let tickets = rows
-                .iter()
-                .map(|t| tickets::view(c, t, &app.qr))
-                .collect::<Result<_, _>>()?;
+            let tickets = tickets::views(c, &rows, &app.qr)?;
             Ok(TicketList {
                 tickets,
                 total_count: total,
