@@ -79,3 +79,31 @@ fn migrations_run_from_empty_and_re_run_as_no_ops() {
         .unwrap();
     assert_eq!(products, 3, "seeded once, not twice");
 }
+
+#[test]
+fn the_wal_file_stays_bounded_under_sustained_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g.db");
+    let db = gangway::db::Db::open(&path, 2).unwrap();
+    // Readers come and go while the writer commits, as under load.
+    for i in 0..3000 {
+        db.write(|tx| {
+            tx.execute(
+                "INSERT INTO audit_log (at, actor_kind, action, object_type, object_id, summary) VALUES ('2026-01-01T00:00:00Z', 'system', 'test', 'x', ?1, ?2)",
+                rusqlite::params![i.to_string(), "x".repeat(2000)],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+        if i % 10 == 0 {
+            db.read(|c| {
+                Ok(c.query_row("SELECT COUNT(*) FROM audit_log", [], |r| r.get::<_, i64>(0))?)
+            })
+            .unwrap();
+        }
+    }
+    let wal = std::fs::metadata(dir.path().join("g.db-wal"))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    assert!(wal < 16 * 1024 * 1024, "WAL grew to {wal} bytes");
+}
