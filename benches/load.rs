@@ -920,19 +920,19 @@ impl Bulk {
                 let runs: Vec<String> = runs_ms.iter().map(|m| format!("{m:.0} ms")).collect();
                 let archive = match archive {
                     Some(a) if a.status == 200 => format!(
-                        "archive {:.1} MB in {:.0} ms, RSS {} → peak {} kB",
+                        "archive {:.1} MB in {:.0} ms, server RSS {} → peak {}",
                         a.bytes as f64 / 1e6,
                         a.ms,
-                        a.rss_before_kb,
-                        a.rss_peak_kb
+                        mb(a.rss_before_kb),
+                        mb(a.rss_peak_kb)
                     ),
                     Some(a) => format!("archive answered {}", a.status),
                     None => "no archive url".into(),
                 };
                 format!(
-                    "5000 tickets: {} (server RSS peak {} kB while generating); {archive}",
+                    "5000 tickets: {} (server RSS peak {} while generating); {archive}",
                     runs.join(", "),
-                    rss_peak_kb
+                    mb(*rss_peak_kb)
                 )
             }
         }
