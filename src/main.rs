@@ -11,7 +11,16 @@ fn serve() -> Result<(), Box<dyn std::error::Error>> {
     let first_admin = cli::ensure_first_admin(&db)?;
     drop(db);
     cli::serve_banner(&config, &figment, first_admin);
-    rocket::execute(gangway::build_rocket(figment).launch())?;
+    // `rocket::execute` would size the runtime from Rocket's own figment (a Rocket.toml in the
+    // working directory), not ours with the embedded defaults; build it from ours.
+    let rocket_config: rocket::Config = figment.extract()?;
+    let runtime = rocket::tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(rocket_config.workers)
+        .max_blocking_threads(rocket_config.max_blocking)
+        .thread_name("rocket-worker")
+        .enable_all()
+        .build()?;
+    runtime.block_on(gangway::build_rocket(figment).launch())?;
     Ok(())
 }
 
