@@ -1,12 +1,12 @@
 //! The one SQLite file: pragmas, migrations, and the only two ways in — `read` on a pooled
 //! connection and `write`, a `BEGIN IMMEDIATE` transaction on the single writer connection.
 //!
-//! Writers queue on a Rust mutex instead of in SQLite's busy handler: the busy handler sleeps with
-//! back-off, which under contention costs far more latency than a FIFO-ish lock hand-over. The
-//! busy timeout still covers other processes (the CLI) writing to the same file.
+//! Writers queue in Rust, first come first served, instead of in SQLite's busy handler: the busy
+//! handler sleeps with back-off, which under contention costs far more latency than a lock
+//! hand-over. The busy timeout still covers other processes (the CLI) writing to the same file.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 use r2d2_sqlite::SqliteConnectionManager;
@@ -41,7 +41,7 @@ fn prepare(conn: &mut Connection) -> rusqlite::Result<()> {
 #[derive(Clone)]
 pub struct Db {
     readers: r2d2::Pool<SqliteConnectionManager>,
-    writer: Arc<Mutex<Connection>>,
+    writer: Arc<FairLock>,
 }
 
 impl Db {
@@ -61,7 +61,7 @@ impl Db {
             .connection_timeout(Duration::from_secs(5))
             .build(manager)
             .map_err(|e| AppError::Unavailable(format!("database pool: {e}")))?;
-        let writer = Arc::new(Mutex::new(writer));
+        let writer = Arc::new(FairLock::new(writer));
         spawn_checkpointer(path, Arc::downgrade(&writer));
         Ok(Db { readers, writer })
     }
@@ -80,9 +80,7 @@ impl Db {
         &self,
         f: impl FnOnce(&Transaction<'_>) -> Result<T, AppError>,
     ) -> Result<T, AppError> {
-        // A panic inside an earlier transaction poisons the lock, but rusqlite rolled that
-        // transaction back when it was dropped, so the connection is clean to reuse.
-        let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let mut conn = self.writer.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let value = f(&tx)?;
         tx.commit()?;
@@ -109,12 +107,86 @@ pub fn migrate(conn: &mut Connection, target: Option<i32>) -> Result<(), AppErro
         .map_err(|e| AppError::Internal(format!("migration failed: {e}")))
 }
 
+/// The writer connection behind a first-come, first-served lock. A plain mutex lets a thread that
+/// just arrived barge past ones that have waited for a while; with dozens of requests queued for
+/// the one writer that starves a few of them and makes the latency tail long. Tickets keep order.
+struct FairLock {
+    turns: Mutex<Turns>,
+    turn_changed: Condvar,
+    conn: Mutex<Connection>,
+}
+
+struct Turns {
+    next_ticket: u64,
+    now_serving: u64,
+}
+
+struct FairGuard<'a> {
+    lock: &'a FairLock,
+    conn: Option<MutexGuard<'a, Connection>>,
+}
+
+impl FairLock {
+    fn new(conn: Connection) -> FairLock {
+        FairLock {
+            turns: Mutex::new(Turns {
+                next_ticket: 0,
+                now_serving: 0,
+            }),
+            turn_changed: Condvar::new(),
+            conn: Mutex::new(conn),
+        }
+    }
+
+    fn lock(&self) -> FairGuard<'_> {
+        let mut turns = self.turns.lock().unwrap_or_else(|p| p.into_inner());
+        let mine = turns.next_ticket;
+        turns.next_ticket += 1;
+        while turns.now_serving != mine {
+            turns = self
+                .turn_changed
+                .wait(turns)
+                .unwrap_or_else(|p| p.into_inner());
+        }
+        drop(turns);
+        // Uncontended now. A panic inside an earlier transaction poisons it, but rusqlite rolled
+        // that transaction back when it was dropped, so the connection is clean to reuse.
+        let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        FairGuard {
+            lock: self,
+            conn: Some(conn),
+        }
+    }
+}
+
+impl std::ops::Deref for FairGuard<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn.as_ref().expect("held until drop")
+    }
+}
+
+impl std::ops::DerefMut for FairGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Connection {
+        self.conn.as_mut().expect("held until drop")
+    }
+}
+
+impl Drop for FairGuard<'_> {
+    fn drop(&mut self) {
+        self.conn = None;
+        let mut turns = self.lock.turns.lock().unwrap_or_else(|p| p.into_inner());
+        turns.now_serving += 1;
+        self.lock.turn_changed.notify_all();
+    }
+}
+
 /// Every 250 ms, a PASSIVE checkpoint on its own connection copies committed WAL pages into the
 /// database file (and fsyncs it) off the writer's path, so the writer's own automatic checkpoint
 /// finds little left to do and requests queued behind it are not stalled. The writer keeps its
 /// automatic checkpoint: it is what lets the WAL restart from the beginning, keeping the file
 /// bounded. Stops when the last `Db` handle is gone.
-fn spawn_checkpointer(path: &Path, writer: std::sync::Weak<Mutex<Connection>>) {
+fn spawn_checkpointer(path: &Path, writer: std::sync::Weak<FairLock>) {
     let path = path.to_path_buf();
     let started = std::thread::Builder::new()
         .name("wal-checkpoint".into())
