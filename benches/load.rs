@@ -67,6 +67,10 @@ fn main() {
     let raw = raw_sqlite_rate(&scratch.path().join("scratch.db"), Duration::from_secs(3));
     println!("load:   {raw:.0} tx/s");
 
+    println!("load: QR token verification and PNG rendering (in process)…");
+    let qr = QrFigures::measure();
+    println!("load:   {}", qr.summary());
+
     let server = Server::start();
     let setup = Setup::create(&server);
     let rss = RssSampler::start(server.pid);
@@ -126,6 +130,7 @@ fn main() {
     drop(server);
 
     let report = Report {
+        qr,
         machine,
         phase_secs,
         raw,
@@ -1045,9 +1050,64 @@ fn bulk_generate(server: &Server, setup: &Setup, rss: &RssSampler) -> Bulk {
 }
 
 // ------------------------------------------------------------------------------------------------
+// QR: the library's own signer and renderer, on one core
+
+struct QrFigures {
+    verify_per_sec: f64,
+    png_ms: f64,
+    png_bytes: usize,
+}
+
+impl QrFigures {
+    fn measure() -> QrFigures {
+        let signer = gangway::domain::qr::QrSigner::new([7u8; 32], time::Duration::minutes(30));
+        let code = gangway::ids::new_ticket_code();
+        let (live, _) = signer.fresh(&code).expect("token");
+        let now = gangway::clock::now();
+        let n = 200_000;
+        let t = Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(
+                signer
+                    .verify(std::hint::black_box(&live), now)
+                    .expect("valid"),
+            );
+        }
+        let verify_per_sec = n as f64 / t.elapsed().as_secs_f64();
+        let voucher = signer.voucher_token(&code).expect("voucher");
+        let rounds = 500;
+        let t = Instant::now();
+        let mut png_bytes = 0;
+        for _ in 0..rounds {
+            png_bytes = gangway::domain::qr::png(std::hint::black_box(&voucher))
+                .expect("png")
+                .len();
+        }
+        let png_ms = t.elapsed().as_secs_f64() * 1000.0 / rounds as f64;
+        QrFigures {
+            verify_per_sec,
+            png_ms,
+            png_bytes,
+        }
+    }
+
+    fn summary(&self) -> String {
+        format!(
+            "Token verification (HMAC-SHA256, no database): {:.0} per second on one core. PNG of a voucher token \
+             (version 4, error correction Q, 8 px modules): {:.2} ms each, {} bytes (target < 2 ms: {}).",
+            self.verify_per_sec,
+            self.png_ms,
+            self.png_bytes,
+            if self.png_ms < 2.0 { "met" } else { "not met" }
+        )
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
 // Report
 
 struct Report {
+    qr: QrFigures,
     machine: Machine,
     phase_secs: u64,
     raw: f64,
@@ -1310,6 +1370,7 @@ impl Report {
             "\n### Bulk generation and archive\n\n{}",
             self.bulk.summary()
         );
+        let _ = writeln!(s, "\n### QR tokens and images\n\n{}", self.qr.summary());
         let _ = writeln!(
             s,
             "\n### Memory\n\nServer VmRSS after start and two logins {}, VmHWM (peak) over the whole run {}, VmRSS at the end {} ({}).",
