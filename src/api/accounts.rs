@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::body::Body;
 use super::{created, run, ApiResult, CreatedJson};
-use crate::auth::guards::{AuthUser, SESSION_COOKIE};
+use crate::auth::guards::{AuthUser, LoginThrottle, SESSION_COOKIE};
 use crate::auth::sessions::{self, Role};
 use crate::domain::accounts::{self, NewUser, User};
 use crate::error::AppError;
@@ -80,11 +80,13 @@ pub struct LoggedIn {
     pub role: Role,
 }
 
-/// Logs in. Wrong email and wrong password get the same 401.
+/// Logs in. Wrong email and wrong password get the same 401. At most 20 attempts per client
+/// address and minute (429 with `Retry-After`).
 #[openapi(tag = "Accounts")]
 #[post("/login", data = "<body>")]
 async fn login(
     app: &State<App>,
+    _throttle: LoginThrottle,
     cookies: &CookieJar<'_>,
     body: Body<Credentials>,
 ) -> ApiResult<Json<LoggedIn>> {

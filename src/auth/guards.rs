@@ -41,6 +41,13 @@ pub struct Admin(pub SessionUser);
 /// role `venue`, `staff` or `admin`: may redeem at the pier.
 pub struct Venue(pub SessionUser);
 
+/// Login attempts allowed per client address and minute: plenty for people, a wall for password
+/// guessing (argon2 already makes each attempt cost ~25 ms of a hashing thread).
+pub const LOGIN_ATTEMPTS_PER_MINUTE: u32 = 20;
+
+/// Proof that this client address is within its login-attempt budget.
+pub struct LoginThrottle;
+
 /// Who may see a ticket: the partner whose key issued it, or the user who bought it.
 #[derive(Debug, Clone, Copy)]
 pub enum TicketViewer {
@@ -154,6 +161,19 @@ macro_rules! guard {
 
 guard!(Partner, req => authenticate_partner(req).await);
 guard!(AuthUser, req => authenticate_user(req).await.map(AuthUser));
+guard!(LoginThrottle, req => {
+    match req.client_ip() {
+        Some(ip) => {
+            let decision = app(req).rate_limiter.check(Bucket::Login(ip), LOGIN_ATTEMPTS_PER_MINUTE);
+            if decision.allowed {
+                Ok(LoginThrottle)
+            } else {
+                Err(AppError::RateLimited { retry_after_secs: decision.retry_after_secs })
+            }
+        }
+        None => Ok(LoginThrottle),
+    }
+});
 guard!(Customer, req => user_with_role(req, &[Role::Customer]).await.map(Customer));
 guard!(Staff, req => user_with_role(req, &[Role::Staff, Role::Admin]).await.map(Staff));
 guard!(Admin, req => user_with_role(req, &[Role::Admin]).await.map(Admin));
@@ -223,6 +243,7 @@ macro_rules! openapi_security {
 openapi_security!(Partner, api_key_scheme());
 openapi_security!(AuthUser, bearer_scheme());
 openapi_security!(Customer, bearer_scheme());
+openapi_security!(LoginThrottle, Ok(RequestHeaderInput::None));
 openapi_security!(Staff, bearer_scheme());
 openapi_security!(Admin, bearer_scheme());
 openapi_security!(Venue, bearer_scheme());

@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 pub enum Bucket {
     Partner(i64),
     Key(i64),
+    /// Login attempts from one client address.
+    Login(std::net::IpAddr),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

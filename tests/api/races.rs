@@ -222,3 +222,19 @@ fn the_background_job_releases_expired_holds_on_its_own() {
         .unwrap();
     assert_eq!(status, "EXPIRED");
 }
+
+#[test]
+fn password_guessing_from_one_address_hits_a_wall() {
+    let server = Server::start();
+    let guess = json!({"email": "someone@example.com", "password": "guess-guess-guess"});
+    for attempt in 1..=gangway::auth::guards::LOGIN_ATTEMPTS_PER_MINUTE {
+        let (status, body) = server.call("POST", "/api/auth/login", &Cred::None, Some(&guess), &[]);
+        assert_eq!(status, 401, "attempt {attempt}: {body}");
+    }
+    let (status, body) = server.call("POST", "/api/auth/login", &Cred::None, Some(&guess), &[]);
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (429, Some("RATE_LIMITED")),
+        "{body}"
+    );
+}
