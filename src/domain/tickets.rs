@@ -2,6 +2,8 @@
 //! sees them, and the owner-driven transitions (activate a pre-generated ticket, cancel).
 //! Redemption, which moves ACTIVE to USED, lives in `redemption.rs`.
 
+use std::collections::HashMap;
+
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -198,34 +200,25 @@ pub fn find(conn: &Connection, code: &str, owner: Owner) -> Result<TicketRow, Ap
 }
 
 pub fn remaining_uses(conn: &Connection, ticket_id: i64) -> Result<Vec<RemainingUses>, AppError> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT e.function_code, e.remaining_uses FROM ticket_entitlements e
-             JOIN tickets t ON t.id = e.ticket_id
-             LEFT JOIN product_entitlements p ON p.product_id = t.product_id AND p.function_code = e.function_code
-             WHERE e.ticket_id = ?1 ORDER BY p.position",
-        )?
-        .query_map([ticket_id], |r| Ok(RemainingUses { function_code: r.get(0)?, remaining_uses: r.get(1)? }))?
-        .collect::<Result<_, _>>()?)
+    Ok(remaining_uses_of(conn, &[ticket_id])?
+        .remove(&ticket_id)
+        .unwrap_or_default())
 }
 
-/// The tickets as their owner sees them; ACTIVE ones carry a fresh live QR token. Entitlements of
-/// all of them come from one query, so a page of 1000 tickets is two round trips, not 1001.
-pub fn views(
+/// Remaining uses of several tickets in one query, in the package's entitlement order, so a page
+/// of 1000 tickets is two round trips, not 1001.
+fn remaining_uses_of(
     conn: &Connection,
-    rows: &[TicketRow],
-    signer: &QrSigner,
-) -> Result<Vec<Ticket>, AppError> {
-    let ids = serde_json::to_string(&rows.iter().map(|r| r.id).collect::<Vec<_>>())?;
-    let mut uses: std::collections::HashMap<i64, Vec<RemainingUses>> =
-        std::collections::HashMap::new();
+    ticket_ids: &[i64],
+) -> Result<HashMap<i64, Vec<RemainingUses>>, AppError> {
+    let mut uses: HashMap<i64, Vec<RemainingUses>> = HashMap::new();
     let mut stmt = conn.prepare_cached(
         "SELECT e.ticket_id, e.function_code, e.remaining_uses FROM ticket_entitlements e
          JOIN tickets t ON t.id = e.ticket_id
          LEFT JOIN product_entitlements p ON p.product_id = t.product_id AND p.function_code = e.function_code
          WHERE e.ticket_id IN (SELECT value FROM json_each(?1)) ORDER BY e.ticket_id, p.position",
     )?;
-    let found = stmt.query_map([ids], |r| {
+    let found = stmt.query_map([serde_json::to_string(ticket_ids)?], |r| {
         Ok((
             r.get::<_, i64>(0)?,
             RemainingUses {
@@ -238,6 +231,17 @@ pub fn views(
         let (ticket_id, remaining) = f?;
         uses.entry(ticket_id).or_default().push(remaining);
     }
+    Ok(uses)
+}
+
+/// The tickets as their owner sees them; ACTIVE ones carry a fresh live QR token.
+pub fn views(
+    conn: &Connection,
+    rows: &[TicketRow],
+    signer: &QrSigner,
+) -> Result<Vec<Ticket>, AppError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut uses = remaining_uses_of(conn, &ids)?;
     rows.iter()
         .map(|row| ticket(row, uses.remove(&row.id).unwrap_or_default(), signer))
         .collect()
