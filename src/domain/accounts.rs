@@ -20,14 +20,19 @@ pub struct User {
     pub role: Role,
 }
 
-pub fn validate_email(email: &str) -> Result<String, AppError> {
-    let email = email.trim();
-    let ok = email.len() <= 254
+/// The one shape check for email addresses (accounts, partners, resellers, ticket holders):
+/// something@domain.tld, no spaces or control characters, at most 254 bytes.
+pub fn is_email(email: &str) -> bool {
+    email.len() <= 254
         && email.split_once('@').is_some_and(|(a, d)| {
             !a.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.')
         })
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
-    if ok {
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+pub fn validate_email(email: &str) -> Result<String, AppError> {
+    let email = email.trim();
+    if is_email(email) {
         Ok(email.to_owned())
     } else {
         Err(AppError::validation("email", "must be an email address"))

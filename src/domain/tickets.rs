@@ -52,16 +52,7 @@ impl CustomerDetails {
                 "must be 1 to 200 characters",
             ));
         }
-        let email_ok = self.email.len() <= 254
-            && self
-                .email
-                .split_once('@')
-                .is_some_and(|(a, d)| !a.is_empty() && d.contains('.') && !d.ends_with('.'))
-            && !self
-                .email
-                .chars()
-                .any(|c| c.is_whitespace() || c.is_control());
-        if !email_ok {
+        if !super::accounts::is_email(&self.email) {
             return Err(AppError::validation(
                 &format!("{field}.email"),
                 "must be an email address",
