@@ -105,12 +105,15 @@ pub struct OrderRow {
     pub payment_reference: Option<String>,
     pub visit_date: String,
     pub customer: CustomerDetails,
+    pub expires_at: String,
+    pub created_at: String,
+    pub paid_at: Option<String>,
 }
 
 pub fn row(conn: &Connection, id: &str) -> Result<Option<OrderRow>, AppError> {
     conn.try_query_row(
         "SELECT id, channel, partner_id, user_id, reservation_id, status, amount_cents, currency, payment_reference,
-                visit_date, customer_name, customer_email, customer_phone
+                visit_date, customer_name, customer_email, customer_phone, expires_at, created_at, paid_at
          FROM orders WHERE id = ?1",
         [id],
         |r| {
@@ -126,6 +129,9 @@ pub fn row(conn: &Connection, id: &str) -> Result<Option<OrderRow>, AppError> {
                 payment_reference: r.get(8)?,
                 visit_date: r.get(9)?,
                 customer: CustomerDetails { name: r.get(10)?, email: r.get(11)?, phone: r.get(12)? },
+                expires_at: r.get(13)?,
+                created_at: r.get(14)?,
+                paid_at: r.get(15)?,
             })
         },
     )
@@ -134,11 +140,7 @@ pub fn row(conn: &Connection, id: &str) -> Result<Option<OrderRow>, AppError> {
 /// The order if `owner` may see it.
 pub fn owned_row(conn: &Connection, id: &str, owner: Owner) -> Result<OrderRow, AppError> {
     row(conn, id)?
-        .filter(|o| match owner {
-            Owner::Partner(p) => o.partner_id == Some(p),
-            Owner::User(u) => o.user_id == Some(u),
-            Owner::Operator => true,
-        })
+        .filter(|o| owner.owns(o.partner_id, o.user_id))
         .ok_or(AppError::NotFound)
 }
 
@@ -182,12 +184,7 @@ pub fn view(
     signer: &QrSigner,
 ) -> Result<Order, AppError> {
     let o = owned_row(conn, id, owner)?;
-    let (expires_at, created_at, paid_at): (String, String, Option<String>) = conn.query_row(
-        "SELECT expires_at, created_at, paid_at FROM orders WHERE id = ?1",
-        [id],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )?;
-    let status = if o.status == "PENDING_PAYMENT" && expires_at <= clock::to_db(clock::now()) {
+    let status = if o.status == "PENDING_PAYMENT" && o.expires_at <= clock::to_db(clock::now()) {
         "EXPIRED".to_owned()
     } else {
         o.status.clone()
@@ -206,9 +203,9 @@ pub fn view(
             currency: o.currency,
         },
         webhook_url: WEBHOOK_PATH.to_owned(),
-        expires_at,
-        created_at,
-        paid_at,
+        expires_at: o.expires_at,
+        created_at: o.created_at,
+        paid_at: o.paid_at,
         payment_reference: o.payment_reference,
         tickets,
     })

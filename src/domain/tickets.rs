@@ -19,6 +19,17 @@ use crate::ids;
 
 pub const STATUSES: [&str; 5] = ["PRE_GENERATED", "ACTIVE", "USED", "EXPIRED", "CANCELLED"];
 
+impl Owner {
+    /// Whether an object sold by `partner_id` or to `user_id` is this reader's to see.
+    pub fn owns(self, partner_id: Option<i64>, user_id: Option<i64>) -> bool {
+        match self {
+            Owner::Partner(p) => partner_id == Some(p),
+            Owner::User(u) => user_id == Some(u),
+            Owner::Operator => true,
+        }
+    }
+}
+
 /// Who is asking: tickets are visible only to the partner that issued them or the customer who
 /// bought them; anyone else gets the same 404 as for a code that does not exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,11 +179,7 @@ pub fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TicketRow> {
 
 impl TicketRow {
     pub fn visible_to(&self, owner: Owner) -> bool {
-        match owner {
-            Owner::Partner(p) => self.partner_id == Some(p),
-            Owner::User(u) => self.user_id == Some(u),
-            Owner::Operator => true,
-        }
+        owner.owns(self.partner_id, self.user_id)
     }
 }
 
