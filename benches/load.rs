@@ -268,9 +268,8 @@ fn free_port() -> u16 {
 }
 
 /// The environment of every `gangway` process of the run. They start in the repository root, as
-/// `cargo run --release` does, so the `Rocket.toml` there applies: Rocket sizes its runtime
-/// (`workers`, `max_blocking`) from the `Rocket.toml` of the working directory and `ROCKET_*`
-/// variables only, not from the defaults embedded in the binary.
+/// `cargo run --release` does, so the `Rocket.toml` there applies. The caller's environment passes
+/// through (`ROCKET_MAX_BLOCKING`, `MALLOC_*`, …), which is how configurations are compared.
 fn configure(cmd: &mut Command, db: &Path, port: u16) {
     cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("GANGWAY_DATABASE_PATH", db)
