@@ -74,18 +74,18 @@ pub fn create(
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Partner, AppError> {
-    list(conn)?
-        .into_iter()
-        .find(|p| p.partner_id == id)
-        .ok_or(AppError::NotFound)
+    select(conn, Some(id))?.pop().ok_or(AppError::NotFound)
 }
 
 pub fn list(conn: &Connection) -> Result<Vec<Partner>, AppError> {
+    select(conn, None)
+}
+
+/// One partner, or all of them, with their keys (prefixes only).
+fn select(conn: &Connection, id: Option<i64>) -> Result<Vec<Partner>, AppError> {
     let mut partners: Vec<Partner> = conn
-        .prepare_cached(
-            "SELECT id, name, contact_email, status, created_at FROM partners ORDER BY id",
-        )?
-        .query_map([], |r| {
+        .prepare_cached("SELECT id, name, contact_email, status, created_at FROM partners WHERE ?1 IS NULL OR id = ?1 ORDER BY id")?
+        .query_map([id], |r| {
             Ok(Partner {
                 partner_id: r.get(0)?,
                 name: r.get(1)?,
@@ -97,8 +97,11 @@ pub fn list(conn: &Connection) -> Result<Vec<Partner>, AppError> {
         })?
         .collect::<Result<_, _>>()?;
     let keys: Vec<(i64, ApiKeyInfo)> = conn
-        .prepare_cached("SELECT partner_id, id, prefix, label, rate_limit_per_minute, created_at, revoked_at FROM api_keys ORDER BY id")?
-        .query_map([], |r| {
+        .prepare_cached(
+            "SELECT partner_id, id, prefix, label, rate_limit_per_minute, created_at, revoked_at FROM api_keys
+             WHERE ?1 IS NULL OR partner_id = ?1 ORDER BY id",
+        )?
+        .query_map([id], |r| {
             Ok((r.get(0)?, ApiKeyInfo { key_id: r.get(1)?, prefix: r.get(2)?, label: r.get(3)?, rate_limit_per_minute: r.get(4)?, created_at: r.get(5)?, revoked_at: r.get(6)? }))
         })?
         .collect::<Result<_, _>>()?;
