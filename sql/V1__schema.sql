@@ -245,7 +245,6 @@ CREATE TABLE idempotency_keys (
     idempotency_key TEXT NOT NULL,
     route           TEXT NOT NULL,
     request_hash    TEXT NOT NULL,
-    status_code     INTEGER NOT NULL,
     response        TEXT NOT NULL,
     created_at      TEXT NOT NULL,
     PRIMARY KEY (partner_id, idempotency_key)

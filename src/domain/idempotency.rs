@@ -18,6 +18,7 @@ pub const RETENTION_HOURS: i64 = 48;
 #[derive(Debug, Clone)]
 pub struct IdempotencyKey {
     pub key: String,
+    pub route: String,
     pub request_hash: String,
 }
 
@@ -36,6 +37,7 @@ impl IdempotencyKey {
         fingerprint.extend_from_slice(body);
         Ok(IdempotencyKey {
             key: key.to_owned(),
+            route: route.to_owned(),
             request_hash: ids::sha256_hex(&fingerprint),
         })
     }
@@ -63,10 +65,10 @@ pub fn once<T: Serialize + DeserializeOwned>(
         }
         let value = op(tx)?;
         tx.prepare_cached(
-            "INSERT INTO idempotency_keys (partner_id, idempotency_key, route, request_hash, status_code, response, created_at)
-             VALUES (?1, ?2, '', ?3, 200, ?4, ?5)",
+            "INSERT INTO idempotency_keys (partner_id, idempotency_key, route, request_hash, response, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?
-        .execute(params![partner_id, key.key, key.request_hash, serde_json::to_string(&value)?, clock::to_db(clock::now())])?;
+        .execute(params![partner_id, key.key, key.route, key.request_hash, serde_json::to_string(&value)?, clock::to_db(clock::now())])?;
         Ok(value)
     })
 }
