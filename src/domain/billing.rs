@@ -132,8 +132,7 @@ pub fn summary(
                 .find(|(id, _)| *id == Some(r.id))
                 .map(|(_, c)| *c)
                 .unwrap_or_default();
-            c.commission_cents =
-                commission(c.gross_cents, (r.commission_rate * 10_000.0).round() as i64);
+            c.commission_cents = commission(c.gross_cents, r.commission_bp());
             c.net_cents = c.gross_cents - c.commission_cents;
             totals.add(&c);
             ResellerLine {

@@ -34,6 +34,13 @@ pub struct Reseller {
     pub updated_at: String,
 }
 
+impl Reseller {
+    /// The commission in basis points, as stored and as settlement computes with it.
+    pub fn commission_bp(&self) -> i64 {
+        (self.commission_rate * 10_000.0).round() as i64
+    }
+}
+
 /// Create (required: code and name) or update (every field optional) a reseller.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 pub struct ResellerInput {
@@ -201,7 +208,7 @@ fn save(
     insert: bool,
 ) -> Result<i64, AppError> {
     check_contract(r)?;
-    let bp = (r.commission_rate * 10_000.0).round() as i64;
+    let bp = r.commission_bp();
     let now = clock::to_db(clock::now());
     let sql = if insert {
         "INSERT INTO ota_resellers (partner_id, reseller_code, reseller_name, contact_email, contact_phone, commission_bp,
