@@ -3,10 +3,9 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::auth::sessions::Role;
 use crate::config::{self, Config};
 use crate::db::Db;
-use crate::domain::accounts::{self, NewUser};
+use crate::domain::accounts::{self, NewAccount};
 use crate::domain::audit::Actor;
 use crate::domain::partners;
 use crate::error::AppError;
@@ -94,7 +93,7 @@ pub fn backup(to: &std::path::Path) -> Result<(), AppError> {
         .to_str()
         .ok_or_else(|| AppError::Config("backup path is not valid UTF-8".into()))?
         .to_owned();
-    db.read(|c| Ok(c.execute("VACUUM INTO ?1", [&target])?))?;
+    db.backup_to(&target)?;
     println!(
         "Backed up {} to {}.",
         config.database_path.display(),
@@ -112,17 +111,18 @@ pub fn admin(cmd: AdminCommand) -> Result<(), AppError> {
             password,
             name,
         } => {
-            let role =
-                Role::parse(&role).ok_or_else(|| AppError::validation("role", "unknown role"))?;
             let generated = password.is_none();
             let password = password.unwrap_or_else(ids::new_password);
-            let new = NewUser::prepare(&email, &password, &name, role)?;
-            let user = db.write(|tx| accounts::create(tx, &new, None))?;
+            let account = NewAccount {
+                email,
+                password: password.clone(),
+                role,
+                name,
+            };
+            let user = accounts::create(&db, &account, Actor::System)?;
             println!(
                 "Created {} user {} (id {}).",
-                role.as_str(),
-                user.email,
-                user.user_id
+                user.role, user.email, user.user_id
             );
             if generated {
                 println!("Password: {password}");
@@ -132,12 +132,8 @@ pub fn admin(cmd: AdminCommand) -> Result<(), AppError> {
             name,
             contact_email,
         } => {
-            let (partner, key) = db.write(|tx| {
-                let p = partners::create(tx, &name, &contact_email, Actor::System)?;
-                let k =
-                    partners::create_key(tx, p.partner_id, "created by CLI", None, Actor::System)?;
-                Ok((p, k))
-            })?;
+            let (partner, key) =
+                partners::create_with_key(&db, &name, &contact_email, Actor::System)?;
             println!(
                 "Created partner {} (id {}).",
                 partner.name, partner.partner_id
@@ -149,9 +145,8 @@ pub fn admin(cmd: AdminCommand) -> Result<(), AppError> {
             label,
             rate_limit_per_minute,
         } => {
-            let key = db.write(|tx| {
-                partners::create_key(tx, partner, &label, rate_limit_per_minute, Actor::System)
-            })?;
+            let key =
+                partners::create_key(&db, partner, &label, rate_limit_per_minute, Actor::System)?;
             println!(
                 "API key {} for partner {partner} (shown only this once): {}",
                 key.key_id, key.api_key
@@ -159,19 +154,6 @@ pub fn admin(cmd: AdminCommand) -> Result<(), AppError> {
         }
     }
     Ok(())
-}
-
-/// On the very first start there is no one to log in as: create an admin with a random password
-/// and say so, once.
-pub fn ensure_first_admin(db: &Db) -> Result<Option<(String, String)>, AppError> {
-    if db.read(accounts::any_admin)? {
-        return Ok(None);
-    }
-    let email = "admin@gangway.local".to_owned();
-    let password = ids::new_password();
-    let new = NewUser::prepare(&email, &password, "Administrator", Role::Admin)?;
-    db.write(|tx| accounts::create(tx, &new, None))?;
-    Ok(Some((email, password)))
 }
 
 pub fn serve_banner(

@@ -18,9 +18,14 @@ pub fn to_db(t: OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
-/// Parses what `to_db` wrote (any RFC 3339 is accepted).
-pub fn from_db(s: &str) -> OffsetDateTime {
-    OffsetDateTime::parse(s, &Rfc3339).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+/// Parses a timestamp read from `column`; anything else means the stored data is corrupt.
+pub fn from_db(s: &str, column: &str) -> Result<OffsetDateTime, crate::error::AppError> {
+    parse_rfc3339(s).ok_or_else(|| crate::error::AppError::corrupt(column, s))
+}
+
+/// Parses a date read from `column`; anything else means the stored data is corrupt.
+pub fn date_from_db(s: &str, column: &str) -> Result<Date, crate::error::AppError> {
+    parse_date(s).ok_or_else(|| crate::error::AppError::corrupt(column, s))
 }
 
 /// `None` for anything that is not RFC 3339, or whose UTC time is out of range

@@ -1,12 +1,7 @@
-//! The one error type of the application, rendered as RFC 9457 `application/problem+json` with a
-//! stable machine `code`. Domain code returns it; handlers pass it on with `?`; catchers render
-//! the same shape for errors Rocket raises itself (unknown route, guard failures).
+//! The one error type of the application: a stable machine `code`, an HTTP status and a detail
+//! that is safe to show. Domain code returns it; the HTTP layer renders it as RFC 9457
+//! `application/problem+json` (`api/problem.rs`), the CLI prints it.
 
-use std::io::Cursor;
-
-use rocket::http::{ContentType, Header, Status};
-use rocket::request::Request;
-use rocket::response::{self, Responder, Response};
 use serde::Serialize;
 
 pub type ApiResult<T> = Result<T, AppError>;
@@ -49,29 +44,33 @@ impl AppError {
         AppError::InvalidState(detail.into())
     }
 
-    pub fn status(&self) -> Status {
+    /// A stored value that the code does not know: the books are corrupt, never guess.
+    pub fn corrupt(column: &str, value: impl std::fmt::Display) -> AppError {
+        AppError::Internal(format!("stored value '{value}' in {column} is not valid"))
+    }
+
+    /// The HTTP status this error answers with.
+    pub fn status(&self) -> u16 {
         use AppError::*;
         match self {
-            Malformed(_) => Status::BadRequest,
-            Unauthenticated => Status::Unauthorized,
-            Forbidden(_) => Status::Forbidden,
-            NotFound => Status::NotFound,
-            MethodNotAllowed => Status::MethodNotAllowed,
+            Malformed(_) => 400,
+            Unauthenticated => 401,
+            Forbidden(_) => 403,
+            NotFound => 404,
+            MethodNotAllowed => 405,
             InsufficientInventory(_)
             | ReservationNotActive(_)
             | OrderAlreadyPaid
             | TicketNotActive(_)
             | NoRemainingUses(_)
             | InvalidState(_)
-            | DuplicateResellerCode => Status::Conflict,
-            PayloadTooLarge => Status::PayloadTooLarge,
-            UnsupportedMediaType => Status::UnsupportedMediaType,
-            Validation { .. } | IdempotencyKeyReused | QrInvalid | QrExpired => {
-                Status::UnprocessableEntity
-            }
-            RateLimited { .. } => Status::TooManyRequests,
-            Unavailable(_) => Status::ServiceUnavailable,
-            Config(_) | Internal(_) => Status::InternalServerError,
+            | DuplicateResellerCode => 409,
+            PayloadTooLarge => 413,
+            UnsupportedMediaType => 415,
+            Validation { .. } | IdempotencyKeyReused | QrInvalid | QrExpired => 422,
+            RateLimited { .. } => 429,
+            Unavailable(_) => 503,
+            Config(_) | Internal(_) => 500,
         }
     }
 
@@ -134,12 +133,12 @@ impl AppError {
         }
     }
 
-    pub fn problem(&self) -> Problem {
-        let status = self.status();
+    /// The problem details body; `title` is the status's reason phrase.
+    pub fn problem(&self, title: &str) -> Problem {
         Problem {
             kind: format!("urn:gangway:problem:{}", self.code().to_ascii_lowercase()),
-            title: status.reason().unwrap_or("Error").to_owned(),
-            status: status.code,
+            title: title.to_owned(),
+            status: self.status(),
             detail: self.detail(),
             code: self.code(),
             field: match self {
@@ -191,57 +190,5 @@ impl From<r2d2::Error> for AppError {
 impl From<serde_json::Error> for AppError {
     fn from(e: serde_json::Error) -> Self {
         AppError::Internal(format!("json: {e}"))
-    }
-}
-
-impl<'r> Responder<'r, 'static> for AppError {
-    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
-        if self.status().code >= 500 {
-            rocket::error!("{} {} -> {self}", req.method(), req.uri());
-        }
-        let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
-        let mut res = Response::build();
-        res.status(self.status())
-            .header(ContentType::new("application", "problem+json"))
-            .sized_body(body.len(), Cursor::new(body));
-        if let AppError::RateLimited { retry_after_secs } = self {
-            res.header(Header::new("Retry-After", retry_after_secs.to_string()));
-        }
-        if self == AppError::Unauthenticated {
-            res.header(Header::new("WWW-Authenticate", "Bearer, ApiKey"));
-        }
-        res.ok()
-    }
-}
-
-/// A guard's error, kept for the catcher: Rocket hands a catcher only the status.
-pub struct StashedError(pub Option<AppError>);
-
-/// Fails a guard with `e`, remembering it for the catcher.
-pub fn stash(req: &Request<'_>, e: AppError) -> AppError {
-    req.local_cache(|| StashedError(Some(e.clone())));
-    e
-}
-
-/// Renders every error Rocket raises itself as problem+json, preferring a stashed guard error.
-#[rocket::catch(default)]
-pub fn default_catcher(status: Status, req: &Request<'_>) -> AppError {
-    if let Some(e) = &req.local_cache(|| StashedError(None)).0 {
-        return e.clone();
-    }
-    match status.code {
-        400 => AppError::Malformed("The request is malformed.".into()),
-        401 => AppError::Unauthenticated,
-        403 => AppError::Forbidden("Not allowed.".into()),
-        404 => AppError::NotFound,
-        405 => AppError::MethodNotAllowed,
-        413 => AppError::PayloadTooLarge,
-        415 => AppError::UnsupportedMediaType,
-        422 => AppError::validation("query", "a parameter has an invalid value"),
-        429 => AppError::RateLimited {
-            retry_after_secs: 60,
-        },
-        503 => AppError::Unavailable("unavailable".into()),
-        _ => AppError::Internal(format!("status {status}")),
     }
 }

@@ -29,7 +29,7 @@ fn serve() -> Result<(), Box<dyn std::error::Error>> {
     let figment = config::figment();
     let config = Config::from_figment(&figment)?;
     let db = Db::open(&config.database_path, 1)?;
-    let first_admin = cli::ensure_first_admin(&db)?;
+    let first_admin = gangway::domain::accounts::ensure_first_admin(&db)?;
     drop(db);
     cli::serve_banner(&config, &figment, first_admin);
     // `rocket::execute` would size the runtime from Rocket's own figment (a Rocket.toml in the

@@ -9,12 +9,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::body::Body;
-use super::{created, run, ApiResult, CreatedJson};
-use crate::auth::guards::{AuthUser, LoginThrottle, SESSION_COOKIE};
-use crate::auth::sessions::{self, Role};
-use crate::domain::accounts::{self, NewUser, User};
-use crate::error::AppError;
-use crate::App;
+use super::guards::{AuthUser, LoginThrottle, SessionToken, SESSION_COOKIE};
+use super::{created, run, ApiResult, App, CreatedJson};
+use crate::domain::accounts::{self, LoggedIn};
+use crate::domain::users::{Role, User};
 
 pub fn routes(
     settings: &OpenApiSettings,
@@ -51,9 +49,8 @@ async fn register(
     body: Body<Registration>,
 ) -> ApiResult<CreatedJson<Registered>> {
     let r = body.0;
-    let user = run(app, move |app| {
-        let new = NewUser::prepare(&r.email, &r.password, &r.name, Role::Customer)?;
-        app.db.write(|tx| accounts::create(tx, &new, None))
+    let user = run(app, move |ctx| {
+        accounts::register(&ctx.db, &r.email, &r.password, &r.name)
     })
     .await?;
     Ok(created(
@@ -72,14 +69,6 @@ pub struct Credentials {
     pub password: String,
 }
 
-#[derive(Serialize, JsonSchema)]
-pub struct LoggedIn {
-    /// Send as `Authorization: Bearer <token>`; the console uses the cookie instead.
-    pub token: String,
-    pub expires_at: String,
-    pub role: Role,
-}
-
 /// Logs in. Wrong email and wrong password get the same 401. At most 20 attempts per client
 /// address and minute (429 with `Retry-After`).
 #[openapi(tag = "Accounts")]
@@ -91,29 +80,20 @@ async fn login(
     body: Body<Credentials>,
 ) -> ApiResult<Json<LoggedIn>> {
     let c = body.0;
-    let (token, expires_at, role) = run(app, move |app| {
-        let (user_id, role) = app
-            .db
-            .read(|conn| accounts::check_password(conn, &c.email, &c.password))?;
-        let (token, expires) = app
-            .db
-            .write(|tx| accounts::start_session(tx, user_id, app.config.session_ttl_hours))?;
-        Ok((token, expires, role))
+    let session = run(app, move |ctx| {
+        let ttl = time::Duration::hours(ctx.config.session_ttl_hours);
+        accounts::login(&ctx.db, &c.email, &c.password, ttl)
     })
     .await?;
-    let cookie = Cookie::build((SESSION_COOKIE, token.clone()))
+    let cookie = Cookie::build((SESSION_COOKIE, session.token.clone()))
         .http_only(true)
         .same_site(SameSite::Strict)
         .path("/")
         .max_age(rocket::time::Duration::seconds(
-            (expires_at - crate::clock::now()).whole_seconds(),
+            (session.expires_at - crate::clock::now()).whole_seconds(),
         ));
     cookies.add(cookie);
-    Ok(Json(LoggedIn {
-        token,
-        expires_at: crate::clock::to_db(expires_at),
-        role,
-    }))
+    Ok(Json(session))
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -131,10 +111,7 @@ async fn logout(
     token: SessionToken,
 ) -> ApiResult<Json<LoggedOut>> {
     if let Some(token) = token.0 {
-        run(app, move |app| {
-            app.db.write(|tx| sessions::delete(tx, &token))
-        })
-        .await?;
+        run(app, move |ctx| accounts::logout(&ctx.db, &token)).await?;
     }
     cookies.remove(Cookie::build(SESSION_COOKIE).path("/"));
     Ok(Json(LoggedOut { logged_out: true }))
@@ -151,27 +128,4 @@ async fn me(user: AuthUser) -> Json<User> {
         name: u.name,
         role: u.role,
     })
-}
-
-/// The raw session token of the request (bearer or cookie), to end it.
-pub struct SessionToken(Option<String>);
-
-#[rocket::async_trait]
-impl<'r> rocket::request::FromRequest<'r> for SessionToken {
-    type Error = AppError;
-    async fn from_request(
-        req: &'r rocket::Request<'_>,
-    ) -> rocket::request::Outcome<Self, AppError> {
-        rocket::outcome::Outcome::Success(SessionToken(crate::auth::guards::session_token(req)))
-    }
-}
-
-impl<'r> rocket_okapi::request::OpenApiFromRequest<'r> for SessionToken {
-    fn from_request_input(
-        _: &mut rocket_okapi::gen::OpenApiGenerator,
-        _: String,
-        _: bool,
-    ) -> rocket_okapi::Result<rocket_okapi::request::RequestHeaderInput> {
-        Ok(rocket_okapi::request::RequestHeaderInput::None)
-    }
 }

@@ -3,7 +3,6 @@
 //! route takes `Body<T>` instead.
 
 use rocket::data::{self, Data, FromData, ToByteUnit};
-use rocket::http::Status;
 use rocket::outcome::Outcome;
 use rocket::request::Request;
 use rocket_okapi::gen::OpenApiGenerator;
@@ -12,7 +11,8 @@ use rocket_okapi::request::OpenApiFromData;
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
-use crate::error::{stash, AppError};
+use super::problem::stash;
+use crate::error::AppError;
 
 pub struct Body<T>(pub T);
 
@@ -68,10 +68,7 @@ fn outcome<'r, T>(
 ) -> data::Outcome<'r, T, AppError> {
     match result {
         Ok(v) => Outcome::Success(v),
-        Err(e) => {
-            let status = Status::from_code(e.status().code).unwrap_or(Status::BadRequest);
-            Outcome::Error((status, stash(req, e)))
-        }
+        Err(e) => Outcome::Error(stash(req, e)),
     }
 }
 

@@ -8,11 +8,12 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::body::Body;
-use super::{created, run, ApiResult, CreatedJson};
-use crate::auth::guards::{AuthUser, Customer};
-use crate::domain::orders::{self, NewDirectOrder, Order};
+use super::guards::{AuthUser, Customer};
+use super::views::OrderView;
+use super::{created, run, ApiResult, App, CreatedJson};
+use crate::domain::direct_orders::{self, Buyer, NewDirectOrder};
+use crate::domain::orders;
 use crate::domain::tickets::{self, Owner, Ticket};
-use crate::App;
 
 pub fn routes(
     settings: &OpenApiSettings,
@@ -28,37 +29,31 @@ async fn create_order(
     app: &State<App>,
     user: Customer,
     body: Body<NewDirectOrder>,
-) -> ApiResult<CreatedJson<Order>> {
-    let req = body.0;
+) -> ApiResult<CreatedJson<OrderView>> {
     let u = user.0;
-    let order = run(app, move |app| {
-        app.db.write(|tx| {
-            orders::create_direct(
-                tx,
-                (u.user_id, &u.name, &u.email),
-                &req,
-                app.config.direct_hold_minutes,
-                &app.config.currency,
-                &app.qr,
-            )
-        })
+    let buyer = Buyer {
+        user_id: u.user_id,
+        name: u.name,
+        email: u.email,
+    };
+    let req = body.0;
+    let order = run(app, move |ctx| {
+        direct_orders::create_direct(ctx, buyer, req)
     })
     .await?;
-    Ok(created(format!("/api/orders/{}", order.order_id), order))
+    Ok(created(
+        format!("/api/orders/{}", order.order_id),
+        order.into(),
+    ))
 }
 
 /// One of the customer's orders, with its tickets once paid.
 #[openapi(tag = "Direct sales")]
 #[get("/orders/<id>")]
-async fn get_order(app: &State<App>, user: AuthUser, id: String) -> ApiResult<Json<Order>> {
-    let user_id = user.0.user_id;
-    Ok(Json(
-        run(app, move |app| {
-            app.db
-                .read(|c| orders::view(c, &id, Owner::User(user_id), &app.qr))
-        })
-        .await?,
-    ))
+async fn get_order(app: &State<App>, user: AuthUser, id: String) -> ApiResult<Json<OrderView>> {
+    let owner = Owner::User(user.0.user_id);
+    let order = run(app, move |ctx| orders::get(ctx, &id, owner)).await?;
+    Ok(Json(order.into()))
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -71,10 +66,6 @@ pub struct MyTickets {
 #[get("/my/tickets")]
 async fn my_tickets(app: &State<App>, user: AuthUser) -> ApiResult<Json<MyTickets>> {
     let user_id = user.0.user_id;
-    let tickets = run(app, move |app| {
-        app.db
-            .read(|c| tickets::views(c, &tickets::list_for_user(c, user_id)?, &app.qr))
-    })
-    .await?;
+    let tickets = run(app, move |ctx| tickets::list_for_user(ctx, user_id)).await?;
     Ok(Json(MyTickets { tickets }))
 }

@@ -8,10 +8,8 @@ use rocket_okapi::{openapi, openapi_get_routes_spec};
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::{run, ApiResult};
-use crate::domain::catalog::{self, Entitlement, Price};
-use crate::domain::inventory::{self, Channel};
-use crate::App;
+use super::{run, ApiResult, App};
+use crate::domain::availability::{self, Catalog};
 
 pub fn routes(
     settings: &OpenApiSettings,
@@ -28,7 +26,7 @@ pub struct Health {
 #[openapi(tag = "Public")]
 #[get("/health")]
 async fn health(app: &State<App>) -> (Status, Json<Health>) {
-    match run(app, |app| app.db.ping()).await {
+    match run(app, |ctx| ctx.db.ping()).await {
         Ok(()) => (Status::Ok, Json(Health { status: "ok" })),
         Err(_) => (
             Status::ServiceUnavailable,
@@ -39,47 +37,9 @@ async fn health(app: &State<App>) -> (Status, Json<Health>) {
     }
 }
 
-#[derive(Serialize, JsonSchema)]
-pub struct CatalogProduct {
-    pub product_id: i64,
-    pub name: String,
-    pub description: String,
-    pub entitlements: Vec<Entitlement>,
-    pub prices: Vec<Price>,
-    /// Units the direct channel can still sell.
-    pub available: i64,
-}
-
-#[derive(Serialize, JsonSchema)]
-pub struct Catalog {
-    pub currency: String,
-    pub products: Vec<CatalogProduct>,
-}
-
 /// Packages, prices (with savings versus adult) and direct-channel availability.
 #[openapi(tag = "Public")]
 #[get("/api/catalog")]
 async fn get_catalog(app: &State<App>) -> ApiResult<Json<Catalog>> {
-    let catalog = run(app, |app| {
-        app.db.read(|c| {
-            let available = inventory::available(c, Channel::Direct)?;
-            let products = catalog::load_products(c)?
-                .into_iter()
-                .map(|p| CatalogProduct {
-                    available: available.get(&p.product_id).copied().unwrap_or(0),
-                    product_id: p.product_id,
-                    name: p.name,
-                    description: p.description,
-                    entitlements: p.entitlements,
-                    prices: p.prices,
-                })
-                .collect();
-            Ok(Catalog {
-                currency: app.config.currency.clone(),
-                products,
-            })
-        })
-    })
-    .await?;
-    Ok(Json(catalog))
+    Ok(Json(run(app, availability::catalog).await?))
 }

@@ -14,38 +14,15 @@ use rocket_okapi::{openapi, openapi_get_routes_spec};
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::{created, run, ApiResult, CreatedJson};
-use crate::auth::guards::TicketViewer;
+use super::guards::TicketViewer;
+use super::{created, run, ApiResult, App, CreatedJson};
 use crate::clock;
-use crate::domain::catalog;
-use crate::domain::qr;
-use crate::domain::tickets::{self, Owner, RemainingUses, TicketRow};
-use crate::error::AppError;
-use crate::App;
+use crate::domain::tickets::{self, TicketInfo};
 
 pub fn routes(
     settings: &OpenApiSettings,
 ) -> (Vec<rocket::Route>, rocket_okapi::okapi::openapi3::OpenApi) {
     openapi_get_routes_spec![settings: new_qr, qr_image, ticket_info]
-}
-
-fn owner(viewer: TicketViewer) -> Owner {
-    match viewer {
-        TicketViewer::Partner(p) => Owner::Partner(p),
-        TicketViewer::User(u) => Owner::User(u),
-    }
-}
-
-/// The ticket if the viewer owns it and it is ACTIVE.
-fn active_ticket(app: &App, code: &str, viewer: TicketViewer) -> Result<TicketRow, AppError> {
-    let row = app.db.read(|c| tickets::find(c, code, owner(viewer)))?;
-    if row.status != "ACTIVE" {
-        return Err(AppError::TicketNotActive(format!(
-            "The ticket is {}; only ACTIVE tickets get a QR code.",
-            row.status
-        )));
-    }
-    Ok(row)
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -65,19 +42,17 @@ async fn new_qr(
     viewer: TicketViewer,
     code: String,
 ) -> ApiResult<CreatedJson<QrCode>> {
-    let qr = run(app, move |app| {
-        let row = active_ticket(app, &code, viewer)?;
-        let (token, expires) = app.qr.fresh(&row.code)?;
-        let png = qr::png(&token)?;
-        Ok(QrCode {
-            ticket_code: row.code,
-            qr_token: token,
-            expires_at: clock::to_db(expires),
-            png_base64: STANDARD.encode(png),
-        })
-    })
-    .await?;
-    Ok(created(format!("/qr/{}/image.png", qr.ticket_code), qr))
+    let qr = run(app, move |ctx| tickets::live_qr(ctx, &code, viewer.0)).await?;
+    let location = format!("/qr/{}/image.png", qr.ticket_code);
+    Ok(created(
+        location,
+        QrCode {
+            ticket_code: qr.ticket_code,
+            qr_token: qr.token,
+            expires_at: clock::to_db(qr.expires_at),
+            png_base64: STANDARD.encode(qr.png),
+        },
+    ))
 }
 
 /// A PNG that must not be cached: each one carries a token with its own expiry.
@@ -101,29 +76,8 @@ impl OpenApiResponderInner for NoStorePng {
 #[openapi(tag = "QR and redemption")]
 #[get("/<code>/image.png")]
 async fn qr_image(app: &State<App>, viewer: TicketViewer, code: String) -> ApiResult<NoStorePng> {
-    let png = run(app, move |app| {
-        let row = active_ticket(app, &code, viewer)?;
-        qr::png(&app.qr.fresh(&row.code)?.0)
-    })
-    .await?;
-    Ok(NoStorePng(png))
-}
-
-#[derive(Serialize, JsonSchema)]
-pub struct ProductInfo {
-    pub id: i64,
-    pub name: String,
-}
-
-#[derive(Serialize, JsonSchema)]
-pub struct TicketInfo {
-    pub ticket_code: String,
-    /// `OTA` or `NORMAL` (direct).
-    pub ticket_type: String,
-    pub status: String,
-    pub entitlements: Vec<RemainingUses>,
-    pub can_generate_qr: bool,
-    pub product_info: ProductInfo,
+    let qr = run(app, move |ctx| tickets::live_qr(ctx, &code, viewer.0)).await?;
+    Ok(NoStorePng(qr.png))
 }
 
 /// Status and remaining uses, without issuing a QR token.
@@ -134,28 +88,7 @@ async fn ticket_info(
     viewer: TicketViewer,
     code: String,
 ) -> ApiResult<Json<TicketInfo>> {
-    let info = run(app, move |app| {
-        app.db.read(|c| {
-            let row = tickets::find(c, &code, owner(viewer))?;
-            let product = catalog::product(c, row.product_id, "product_id")?;
-            Ok(TicketInfo {
-                ticket_type: if row.partner_id.is_some() {
-                    "OTA"
-                } else {
-                    "NORMAL"
-                }
-                .to_owned(),
-                can_generate_qr: row.status == "ACTIVE",
-                entitlements: tickets::remaining_uses(c, row.id)?,
-                status: row.status,
-                ticket_code: row.code,
-                product_info: ProductInfo {
-                    id: product.product_id,
-                    name: product.name,
-                },
-            })
-        })
-    })
-    .await?;
-    Ok(Json(info))
+    Ok(Json(
+        run(app, move |ctx| tickets::info(ctx, &code, viewer.0)).await?,
+    ))
 }

@@ -6,10 +6,9 @@ use rocket_okapi::settings::OpenApiSettings;
 use rocket_okapi::{openapi, openapi_get_routes_spec};
 
 use super::body::Body;
-use super::{run, ApiResult};
-use crate::auth::guards::Venue;
+use super::guards::Venue;
+use super::{run, ApiResult, App};
 use crate::domain::redemption::{self, Redeemed, Scan};
-use crate::App;
 
 pub fn routes(
     settings: &OpenApiSettings,
@@ -22,13 +21,8 @@ pub fn routes(
 #[openapi(tag = "QR and redemption")]
 #[post("/redeem", data = "<body>")]
 async fn redeem(app: &State<App>, venue: Venue, body: Body<Scan>) -> ApiResult<Json<Redeemed>> {
-    let scan = body.0;
-    let user_id = venue.0.user_id;
+    let (scan, user_id) = (body.0, venue.0.user_id);
     Ok(Json(
-        run(app, move |app| {
-            app.db
-                .write(|tx| redemption::redeem(tx, &scan, user_id, &app.qr))
-        })
-        .await?,
+        run(app, move |ctx| redemption::redeem(ctx, scan, user_id)).await?,
     ))
 }

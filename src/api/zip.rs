@@ -13,8 +13,8 @@ use rocket_okapi::okapi::openapi3::{MediaType, RefOr, Response, Responses};
 use rocket_okapi::okapi::schemars::schema::{InstanceType, SchemaObject};
 use rocket_okapi::response::OpenApiResponderInner;
 
+use super::App;
 use crate::domain::archive::{self, ArchivePlan};
-use crate::App;
 
 const CHUNK: usize = 64 * 1024;
 
@@ -69,7 +69,7 @@ pub fn stream(app: &App, plan: ArchivePlan) -> Result<ZipStream, crate::error::A
                 tx,
                 buf: Vec::with_capacity(CHUNK),
             };
-            if let Err(e) = archive::write(&plan, &app.qr, writer) {
+            if let Err(e) = archive::write(&plan, &app.ctx.qr, writer) {
                 rocket::warn!("archive of batch {} stopped: {e}", plan.batch_id);
             }
         });

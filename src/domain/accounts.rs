@@ -1,152 +1,122 @@
-//! User accounts: registration, login (argon2id), logout, and admin-created staff accounts.
+//! Accounts as people use them: register, log in and out, and the accounts admins create. Each
+//! operation is one transaction over `users` and `sessions`; argon2 runs before it, never while
+//! the single writer is held.
 
-use rusqlite::{params, Connection, Transaction};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
 use super::audit::{self, Actor};
-use crate::auth::passwords;
-use crate::auth::sessions::{self, Role};
-use crate::clock;
-use crate::db::{is_unique_violation, ConnExt};
+use super::passwords;
+use super::sessions;
+use super::users::{self, NewUser, Role, User};
+use super::values;
+use crate::db::Db;
 use crate::error::AppError;
+use crate::ids;
 
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-pub struct User {
-    pub user_id: i64,
+/// An account to create: a customer registering, or any role an admin (or the CLI) creates.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct NewAccount {
     pub email: String,
+    pub password: String,
+    /// `customer`, `venue`, `staff` or `admin`.
+    pub role: String,
+    #[serde(default)]
     pub name: String,
+}
+
+/// A fresh login session.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct LoggedIn {
+    /// Send as `Authorization: Bearer <token>`; the console uses the cookie instead.
+    pub token: String,
+    #[serde(with = "crate::clock::rfc3339")]
+    #[schemars(with = "String")]
+    pub expires_at: OffsetDateTime,
     pub role: Role,
 }
 
-/// The one shape check for email addresses (accounts, partners, resellers, ticket holders):
-/// something@domain.tld, no spaces or control characters, at most 254 bytes.
-pub fn is_email(email: &str) -> bool {
-    email.len() <= 254
-        && email.split_once('@').is_some_and(|(a, d)| {
-            !a.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.')
-        })
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+/// Checks the fields and hashes the password (slow on purpose: before any transaction).
+fn prepare(a: &NewAccount) -> Result<NewUser, AppError> {
+    let role = Role::parse(&a.role)
+        .ok_or_else(|| AppError::validation("role", format!("must be {}", Role::expected())))?;
+    let email = values::email(&a.email, "email")?;
+    passwords::validate_new(&a.password)?;
+    let name = values::name(&a.name, "name", 200, false)?;
+    Ok(NewUser {
+        email,
+        name,
+        password_hash: passwords::hash(&a.password)?,
+        role,
+    })
 }
 
-pub fn validate_email(email: &str) -> Result<String, AppError> {
-    let email = email.trim();
-    if is_email(email) {
-        Ok(email.to_owned())
-    } else {
-        Err(AppError::validation("email", "must be an email address"))
-    }
+/// Creates an account of any role; `by` is who asked (an admin, or the system for the CLI).
+pub fn create(db: &Db, account: &NewAccount, by: Actor) -> Result<User, AppError> {
+    let new = prepare(account)?;
+    db.write(move |tx| {
+        let user = users::insert(tx, &new)?;
+        audit::record(
+            tx,
+            by,
+            None,
+            "user.create",
+            ("user", &user.user_id.to_string()),
+            serde_json::json!({"email": user.email, "role": user.role}),
+        )?;
+        Ok(user)
+    })
 }
 
-/// Hashing is slow on purpose (argon2id); do it before the write transaction so the single
-/// writer is never held for it.
-pub struct NewUser {
-    pub email: String,
-    pub name: String,
-    pub password_hash: String,
-    pub role: Role,
-}
-
-impl NewUser {
-    pub fn prepare(
-        email: &str,
-        password: &str,
-        name: &str,
-        role: Role,
-    ) -> Result<NewUser, AppError> {
-        let email = validate_email(email)?;
-        passwords::validate_new(password)?;
-        let name = name.trim();
-        if name.chars().count() > 200 || name.contains('\0') {
-            return Err(AppError::validation("name", "at most 200 characters"));
-        }
-        Ok(NewUser {
-            email,
-            name: name.to_owned(),
-            password_hash: passwords::hash(password)?,
-            role,
-        })
-    }
-}
-
-pub fn create(tx: &Transaction<'_>, u: &NewUser, by: Option<i64>) -> Result<User, AppError> {
-    let inserted = tx
-        .prepare_cached("INSERT INTO users (email, name, password_hash, role, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")?
-        .execute(params![u.email, u.name, u.password_hash, u.role.as_str(), clock::to_db(clock::now())]);
-    match inserted {
-        Err(e) if is_unique_violation(&e) => {
-            return Err(AppError::invalid_state(
-                "An account with this email already exists.",
-            ))
-        }
-        other => other?,
+/// A customer signs up.
+pub fn register(db: &Db, email: &str, password: &str, name: &str) -> Result<User, AppError> {
+    let account = NewAccount {
+        email: email.to_owned(),
+        password: password.to_owned(),
+        role: Role::Customer.as_str().to_owned(),
+        name: name.to_owned(),
     };
-    let user = User {
-        user_id: tx.last_insert_rowid(),
-        email: u.email.clone(),
-        name: u.name.clone(),
-        role: u.role,
-    };
-    let actor = by.map(Actor::User).unwrap_or(Actor::System);
-    audit::record(
-        tx,
-        actor,
-        None,
-        "user.create",
-        ("user", &user.user_id.to_string()),
-        serde_json::json!({"email": user.email, "role": user.role.as_str()}),
-    )?;
-    Ok(user)
+    create(db, &account, Actor::System)
 }
 
-/// The stored hash of a login email (checked outside any transaction: argon2 is slow).
-pub fn credentials(
-    conn: &Connection,
-    email: &str,
-) -> Result<Option<(i64, String, Role)>, AppError> {
-    conn.try_query_row(
-        "SELECT id, password_hash, role FROM users WHERE email = ?1",
-        [email.trim()],
-        |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                Role::parse(&r.get::<_, String>(2)?).unwrap_or(Role::Customer),
-            ))
-        },
-    )
-}
-
-/// Verifies a password; a wrong email costs the same time as a wrong password and gets the same
-/// answer, so the endpoint does not reveal who has an account.
-pub fn check_password(
-    conn: &Connection,
-    email: &str,
-    password: &str,
-) -> Result<(i64, Role), AppError> {
-    match credentials(conn, email)? {
-        Some((id, hash, role)) if passwords::verify(&hash, password) => Ok((id, role)),
-        Some(_) => Err(AppError::Unauthenticated),
+/// Verifies the password and starts a session. A wrong email costs the same time as a wrong
+/// password and gets the same answer, so the endpoint does not reveal who has an account.
+pub fn login(db: &Db, email: &str, password: &str, ttl: Duration) -> Result<LoggedIn, AppError> {
+    let (user_id, role) = match db.read(|c| users::credentials(c, email))? {
+        Some((id, hash, role)) if passwords::verify(&hash, password) => (id, role),
+        Some(_) => return Err(AppError::Unauthenticated),
         None => {
-            passwords::burn_time(password);
-            Err(AppError::Unauthenticated)
+            passwords::burn_time(password)?;
+            return Err(AppError::Unauthenticated);
         }
+    };
+    let (token, expires_at) = db.write(move |tx| sessions::create(tx, user_id, ttl))?;
+    Ok(LoggedIn {
+        token,
+        expires_at,
+        role,
+    })
+}
+
+/// Ends the session of a token (harmless when it has ended already).
+pub fn logout(db: &Db, token: &str) -> Result<(), AppError> {
+    let token = token.to_owned();
+    db.write(move |tx| sessions::delete(tx, &token))
+}
+
+/// On the very first start there is no one to log in as: creates an admin with a random password
+/// and returns its email and password, once.
+pub fn ensure_first_admin(db: &Db) -> Result<Option<(String, String)>, AppError> {
+    if db.read(users::any_admin)? {
+        return Ok(None);
     }
-}
-
-pub fn start_session(
-    tx: &Transaction<'_>,
-    user_id: i64,
-    ttl_hours: i64,
-) -> Result<(String, OffsetDateTime), AppError> {
-    sessions::create(tx, user_id, Duration::hours(ttl_hours))
-}
-
-pub fn any_admin(conn: &Connection) -> Result<bool, AppError> {
-    Ok(conn.query_row(
-        "SELECT EXISTS(SELECT 1 FROM users WHERE role = 'admin')",
-        [],
-        |r| r.get(0),
-    )?)
+    let account = NewAccount {
+        email: "admin@gangway.local".to_owned(),
+        password: ids::new_password(),
+        role: Role::Admin.as_str().to_owned(),
+        name: "Administrator".to_owned(),
+    };
+    create(db, &account, Actor::System)?;
+    Ok(Some((account.email, account.password)))
 }

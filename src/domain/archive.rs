@@ -5,49 +5,48 @@
 
 use std::io::Write;
 
-use rusqlite::{Connection, Transaction};
+use rusqlite::Connection;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
 use super::audit::{self, Actor};
 use super::batches::{self, Scope};
 use super::qr::{self, QrSigner};
+use super::tickets::rows::TicketStatus;
+use crate::db::Db;
 use crate::error::AppError;
 
 /// What goes into the archive, read up front so no database connection is held while rendering.
 pub struct ArchivePlan {
     pub batch_id: String,
     pub reseller_code: Option<String>,
-    pub tickets: Vec<(String, i64, String)>,
+    tickets: Vec<(String, i64, TicketStatus)>,
 }
 
 /// Reads what the archive holds and records the download in the audit log, in one transaction.
 pub fn prepare_download(
-    tx: &Transaction<'_>,
+    db: &Db,
     batch_id: &str,
     scope: Scope,
     actor: Actor,
 ) -> Result<ArchivePlan, AppError> {
-    let conn: &Connection = tx;
-    let batch = batches::get(conn, batch_id, scope)?;
-    let tickets: Vec<(String, i64, String)> = conn
-        .prepare_cached(
-            "SELECT code, product_id, status FROM tickets WHERE batch_id = ?1 ORDER BY id",
-        )?
-        .query_map([batch_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<Result<_, _>>()?;
-    audit::record(
-        tx,
-        actor,
-        Some(batch.partner_id),
-        "batch.download",
-        ("batch", batch_id),
-        serde_json::json!({"tickets": tickets.len()}),
-    )?;
-    Ok(ArchivePlan {
-        batch_id: batch.batch_id,
-        reseller_code: batch.reseller_code,
-        tickets,
+    let batch_id = batch_id.to_owned();
+    db.write(move |tx| {
+        let batch = batches::find(tx, &batch_id, scope)?;
+        let tickets = codes_of_batch(tx, &batch_id)?;
+        audit::record(
+            tx,
+            actor,
+            Some(batch.partner_id),
+            "batch.download",
+            ("batch", &batch_id),
+            serde_json::json!({"tickets": tickets.len()}),
+        )?;
+        Ok(ArchivePlan {
+            batch_id: batch.batch_id,
+            reseller_code: batch.reseller_code,
+            tickets,
+        })
     })
 }
 
@@ -70,22 +69,23 @@ const ROUND: usize = 256;
 
 /// Renders the voucher PNGs of `tickets` on all cores, keeping their order.
 fn render_round(
-    tickets: &[(String, i64, String)],
+    tickets: &[(String, i64, TicketStatus)],
     signer: &QrSigner,
 ) -> Result<Vec<(String, Vec<u8>)>, AppError> {
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
     let per_worker = tickets.len().div_ceil(workers).max(1);
-    let render = |part: &[(String, i64, String)]| -> Result<Vec<(String, Vec<u8>)>, AppError> {
-        part.iter()
-            .map(|(code, _, _)| {
-                let voucher = signer.voucher_token(code)?;
-                let png = qr::png(&voucher)?;
-                Ok((voucher, png))
-            })
-            .collect()
-    };
+    let render =
+        |part: &[(String, i64, TicketStatus)]| -> Result<Vec<(String, Vec<u8>)>, AppError> {
+            part.iter()
+                .map(|(code, _, _)| {
+                    let voucher = signer.voucher_token(code)?;
+                    let png = qr::png(&voucher)?;
+                    Ok((voucher, png))
+                })
+                .collect()
+        };
     std::thread::scope(|s| {
         let handles: Vec<_> = tickets
             .chunks(per_worker)
@@ -130,4 +130,17 @@ pub fn write<W: Write>(plan: &ArchivePlan, signer: &QrSigner, out: W) -> Result<
     zip.write_all(manifest.as_bytes()).map_err(io)?;
     zip.finish().map_err(ze)?.flush().map_err(io)?;
     Ok(())
+}
+
+/// (code, product, status) of every ticket of a batch, in issue order.
+fn codes_of_batch(
+    conn: &Connection,
+    batch_id: &str,
+) -> Result<Vec<(String, i64, TicketStatus)>, AppError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT code, product_id, status FROM tickets WHERE batch_id = ?1 ORDER BY id",
+        )?
+        .query_map([batch_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?)
 }

@@ -6,6 +6,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::clock;
+use crate::db::Db;
 use crate::error::AppError;
 
 #[derive(Debug, Clone, Copy)]
@@ -28,7 +29,7 @@ impl Actor {
 }
 
 /// One audited change. `partner_id` is the partner the object belongs to (for filtering).
-pub fn record(
+pub(super) fn record(
     tx: &Transaction<'_>,
     actor: Actor,
     partner_id: Option<i64>,
@@ -66,7 +67,17 @@ pub struct AuditFilter {
     pub to: Option<String>,
 }
 
+/// The log, newest first, and how many entries match in all.
 pub fn list(
+    db: &Db,
+    f: &AuditFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<AuditEntry>, i64), AppError> {
+    db.read(|conn| select(conn, f, limit, offset))
+}
+
+fn select(
     conn: &Connection,
     f: &AuditFilter,
     limit: i64,
@@ -84,19 +95,27 @@ pub fn list(
              FROM audit_log {WHERE} ORDER BY id DESC LIMIT ?5 OFFSET ?6"
         ))?
         .query_map(params![f.partner_id, f.action, f.from, f.to, limit, offset], |r| {
-            let summary: String = r.get(8)?;
-            Ok(AuditEntry {
-                id: r.get(0)?,
-                at: r.get(1)?,
-                actor_kind: r.get(2)?,
-                actor_id: r.get(3)?,
-                partner_id: r.get(4)?,
-                action: r.get(5)?,
-                object_type: r.get(6)?,
-                object_id: r.get(7)?,
-                summary: serde_json::from_str(&summary).unwrap_or(serde_json::Value::Null),
-            })
+            Ok((
+                AuditEntry {
+                    id: r.get(0)?,
+                    at: r.get(1)?,
+                    actor_kind: r.get(2)?,
+                    actor_id: r.get(3)?,
+                    partner_id: r.get(4)?,
+                    action: r.get(5)?,
+                    object_type: r.get(6)?,
+                    object_id: r.get(7)?,
+                    summary: serde_json::Value::Null,
+                },
+                r.get::<_, String>(8)?,
+            ))
         })?
-        .collect::<Result<_, _>>()?;
+        .map(|row| {
+            let (mut entry, summary) = row?;
+            entry.summary = serde_json::from_str(&summary)
+                .map_err(|_| AppError::corrupt("audit_log.summary", &summary))?;
+            Ok(entry)
+        })
+        .collect::<Result<_, AppError>>()?;
     Ok((entries, total))
 }

@@ -1,6 +1,6 @@
-//! B2B2C batches: a partner pre-generates up to 5000 tickets at once, held against the OTA
-//! allocation, to hand to a reseller. Each ticket carries a signed voucher token (no short expiry)
-//! that redeems once the ticket is activated.
+//! B2B2C batches (the `batches` table): a partner pre-generates up to 5000 tickets at once, held
+//! against the OTA allocation, to hand to a reseller. Each ticket carries a signed voucher token
+//! (no short expiry) that redeems once the ticket is activated.
 
 use std::collections::BTreeMap;
 
@@ -11,14 +11,15 @@ use time::Duration;
 
 use super::audit::{self, Actor};
 use super::catalog;
-use super::expiry;
+use super::idempotency::{self, IdempotencyKey};
 use super::inventory::Channel;
 use super::qr::QrSigner;
 use super::resellers;
 use super::reservations;
-use super::tickets::{self, NewTicket};
+use super::tickets::rows::{self as ticket_rows, NewTicket, TicketStatus};
+use super::Ctx;
 use crate::clock;
-use crate::db::ConnExt;
+use crate::db::{ConnExt, Db};
 use crate::error::AppError;
 use crate::ids;
 
@@ -38,7 +39,7 @@ pub struct NewBatch {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct BatchTicket {
     pub ticket_code: String,
-    pub status: String,
+    pub status: TicketStatus,
     pub voucher_token: String,
 }
 
@@ -53,7 +54,6 @@ pub struct CreatedBatch {
     /// Provisional sales period; shown, not enforced.
     pub expires_at: String,
     pub created_at: String,
-    pub archive_url: String,
     pub tickets: Vec<BatchTicket>,
 }
 
@@ -71,8 +71,7 @@ pub struct Batch {
     pub expires_at: String,
     pub created_at: String,
     /// Tickets per status.
-    pub status_counts: BTreeMap<String, i64>,
-    pub archive_url: String,
+    pub status_counts: BTreeMap<TicketStatus, i64>,
 }
 
 /// Whose batches a reader may see.
@@ -87,13 +86,6 @@ impl Scope {
         match self {
             Scope::Partner(p) => Some(p),
             Scope::Operator => None,
-        }
-    }
-
-    fn archive_url(self, id: &str) -> String {
-        match self {
-            Scope::Partner(_) => format!("/api/ota/batches/{id}/archive.zip"),
-            Scope::Operator => format!("/api/admin/batches/{id}/archive.zip"),
         }
     }
 }
@@ -128,8 +120,22 @@ fn validate(tx: &Transaction<'_>, partner_id: i64, req: &NewBatch) -> Result<i64
 }
 
 /// Creates the batch and its PRE_GENERATED tickets; 409 `INSUFFICIENT_INVENTORY` if the OTA
-/// allocation is short (nothing created).
-pub fn create(
+/// allocation is short (nothing created). With an idempotency key, a retry returns the first batch.
+pub fn bulk_generate(
+    ctx: &Ctx,
+    partner_id: i64,
+    req: NewBatch,
+    key: Option<IdempotencyKey>,
+) -> Result<CreatedBatch, AppError> {
+    let signer = ctx.qr.clone();
+    ctx.db.write(move |tx| {
+        idempotency::once(tx, partner_id, key.as_ref(), |tx| {
+            create(tx, partner_id, &req, &signer)
+        })
+    })
+}
+
+fn create(
     tx: &Transaction<'_>,
     partner_id: i64,
     req: &NewBatch,
@@ -137,7 +143,7 @@ pub fn create(
 ) -> Result<CreatedBatch, AppError> {
     let days = validate(tx, partner_id, req)?;
     let product = catalog::product(tx, req.product_id, "product_id")?;
-    expiry::hold_reclaiming_overdue(tx, req.product_id, Channel::Ota, req.quantity)?;
+    reservations::take_units(tx, req.product_id, req.quantity)?;
     let id = ids::new_uuid();
     let now = clock::now();
     let metadata = req.reseller_metadata.clone().filter(|m| !m.is_null());
@@ -154,7 +160,7 @@ pub fn create(
         user_id: None,
         order_id: None,
         batch_id: Some(&id),
-        status: "PRE_GENERATED",
+        status: TicketStatus::PreGenerated,
         customer_type: None,
         price_cents: None,
         visit_date: None,
@@ -163,11 +169,11 @@ pub fn create(
     };
     let mut issued = Vec::with_capacity(req.quantity as usize);
     for _ in 0..req.quantity {
-        let code = tickets::insert(tx, &ticket, &product.entitlements)?;
+        let code = ticket_rows::insert(tx, &ticket, &product.entitlements)?;
         issued.push(BatchTicket {
             voucher_token: signer.voucher_token(&code)?,
             ticket_code: code,
-            status: "PRE_GENERATED".into(),
+            status: TicketStatus::PreGenerated,
         });
     }
     audit::record(
@@ -179,7 +185,6 @@ pub fn create(
         serde_json::json!({"product_id": req.product_id, "quantity": req.quantity, "distribution_mode": req.distribution_mode, "reseller_id": req.reseller_id}),
     )?;
     Ok(CreatedBatch {
-        archive_url: Scope::Partner(partner_id).archive_url(&id),
         batch_id: id,
         product_id: req.product_id,
         quantity: req.quantity,
@@ -196,40 +201,45 @@ const SELECT: &str = "SELECT b.id, b.partner_id, p.name, b.product_id, b.quantit
         b.reseller_metadata, b.expires_at, b.created_at
     FROM batches b JOIN partners p ON p.id = b.partner_id LEFT JOIN ota_resellers r ON r.id = b.reseller_id";
 
-fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
-    let meta: Option<String> = r.get(8)?;
-    Ok(Batch {
-        batch_id: r.get(0)?,
-        partner_id: r.get(1)?,
-        partner_name: r.get(2)?,
-        product_id: r.get(3)?,
-        quantity: r.get(4)?,
-        distribution_mode: r.get(5)?,
-        reseller_id: r.get(6)?,
-        reseller_code: r.get(7)?,
-        reseller_metadata: meta.and_then(|m| serde_json::from_str(&m).ok()),
-        expires_at: r.get(9)?,
-        created_at: r.get(10)?,
-        status_counts: BTreeMap::new(),
-        archive_url: String::new(),
-    })
+fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Batch, Option<String>)> {
+    Ok((
+        Batch {
+            batch_id: r.get(0)?,
+            partner_id: r.get(1)?,
+            partner_name: r.get(2)?,
+            product_id: r.get(3)?,
+            quantity: r.get(4)?,
+            distribution_mode: r.get(5)?,
+            reseller_id: r.get(6)?,
+            reseller_code: r.get(7)?,
+            reseller_metadata: None,
+            expires_at: r.get(9)?,
+            created_at: r.get(10)?,
+            status_counts: BTreeMap::new(),
+        },
+        r.get(8)?,
+    ))
 }
 
-fn finish(conn: &Connection, mut b: Batch, scope: Scope) -> Result<Batch, AppError> {
-    let counts: Vec<(String, i64)> = conn
-        .prepare_cached("SELECT status, COUNT(*) FROM tickets WHERE batch_id = ?1 GROUP BY status")?
-        .query_map([&b.batch_id], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-    b.status_counts = tickets::STATUSES
-        .iter()
-        .map(|s| (s.to_string(), 0))
-        .collect();
-    b.status_counts.extend(counts);
-    b.archive_url = scope.archive_url(&b.batch_id);
+/// The stored metadata, and a count per ticket status (every status present).
+fn finish(conn: &Connection, found: (Batch, Option<String>)) -> Result<Batch, AppError> {
+    let (mut b, metadata) = found;
+    b.reseller_metadata = metadata
+        .map(|m| serde_json::from_str(&m))
+        .transpose()
+        .map_err(|_| AppError::corrupt("batches.reseller_metadata", &b.batch_id))?;
+    b.status_counts = TicketStatus::ALL.iter().map(|s| (*s, 0)).collect();
+    b.status_counts
+        .extend(status_counts_of_batch(conn, &b.batch_id)?);
     Ok(b)
 }
 
-pub fn get(conn: &Connection, id: &str, scope: Scope) -> Result<Batch, AppError> {
+/// One batch, as `scope` may see it.
+pub fn get(db: &Db, id: &str, scope: Scope) -> Result<Batch, AppError> {
+    db.read(|c| find(c, id, scope))
+}
+
+pub(super) fn find(conn: &Connection, id: &str, scope: Scope) -> Result<Batch, AppError> {
     let b = conn
         .try_query_row(
             &format!("{SELECT} WHERE b.id = ?1 AND (?2 IS NULL OR b.partner_id = ?2)"),
@@ -237,10 +247,15 @@ pub fn get(conn: &Connection, id: &str, scope: Scope) -> Result<Batch, AppError>
             from_row,
         )?
         .ok_or(AppError::NotFound)?;
-    finish(conn, b, scope)
+    finish(conn, b)
 }
 
-pub fn list(
+/// The batches `scope` may see, newest first, and how many there are in all.
+pub fn list(db: &Db, scope: Scope, limit: i64, offset: i64) -> Result<(Vec<Batch>, i64), AppError> {
+    db.read(|c| select(c, scope, limit, offset))
+}
+
+fn select(
     conn: &Connection,
     scope: Scope,
     limit: i64,
@@ -251,28 +266,67 @@ pub fn list(
         [scope.partner()],
         |r| r.get(0),
     )?;
-    let rows: Vec<Batch> = conn
+    let rows: Vec<(Batch, Option<String>)> = conn
         .prepare_cached(&format!("{SELECT} WHERE ?1 IS NULL OR b.partner_id = ?1 ORDER BY b.created_at DESC, b.id LIMIT ?2 OFFSET ?3"))?
         .query_map(params![scope.partner(), limit, offset], from_row)?
         .collect::<Result<_, _>>()?;
     let batches = rows
         .into_iter()
-        .map(|b| finish(conn, b, scope))
+        .map(|b| finish(conn, b))
         .collect::<Result<_, _>>()?;
     Ok((batches, total))
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct BatchDetail {
+    #[serde(flatten)]
+    pub batch: Batch,
+    pub tickets: Vec<BatchTicketSummary>,
+}
+
+/// One batch with all its tickets (the console's batch page).
+pub fn detail(db: &Db, id: &str) -> Result<BatchDetail, AppError> {
+    db.read(|c| {
+        Ok(BatchDetail {
+            batch: find(c, id, Scope::Operator)?,
+            tickets: summaries_of_batch(c, id)?,
+        })
+    })
+}
+
+/// Tickets of a batch per status.
+fn status_counts_of_batch(
+    conn: &Connection,
+    batch_id: &str,
+) -> Result<Vec<(TicketStatus, i64)>, AppError> {
+    Ok(conn
+        .prepare_cached("SELECT status, COUNT(*) FROM tickets WHERE batch_id = ?1 GROUP BY status")?
+        .query_map([batch_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?)
+}
+
+/// One line of a batch's ticket list.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct BatchTicketSummary {
     pub ticket_code: String,
-    pub status: String,
+    pub status: TicketStatus,
     pub customer_type: Option<String>,
     pub activated_at: Option<String>,
 }
 
-pub fn tickets_of(conn: &Connection, id: &str) -> Result<Vec<BatchTicketSummary>, AppError> {
+fn summaries_of_batch(
+    conn: &Connection,
+    batch_id: &str,
+) -> Result<Vec<BatchTicketSummary>, AppError> {
     Ok(conn
         .prepare_cached("SELECT code, status, customer_type, activated_at FROM tickets WHERE batch_id = ?1 ORDER BY id")?
-        .query_map([id], |r| Ok(BatchTicketSummary { ticket_code: r.get(0)?, status: r.get(1)?, customer_type: r.get(2)?, activated_at: r.get(3)? }))?
+        .query_map([batch_id], |r| {
+            Ok(BatchTicketSummary {
+                ticket_code: r.get(0)?,
+                status: r.get(1)?,
+                customer_type: r.get(2)?,
+                activated_at: r.get(3)?,
+            })
+        })?
         .collect::<Result<_, _>>()?)
 }

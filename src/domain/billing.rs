@@ -8,6 +8,7 @@ use serde::Serialize;
 use time::Date;
 
 use super::resellers;
+use super::Ctx;
 use crate::clock;
 use crate::error::AppError;
 
@@ -98,7 +99,22 @@ fn activity(
     Ok(rows)
 }
 
+/// A partner's settlement over a period (`YYYY-MM-DD`, inclusive; default: this month), for all
+/// its resellers or one.
 pub fn summary(
+    ctx: &Ctx,
+    partner_id: i64,
+    period_start: Option<&str>,
+    period_end: Option<&str>,
+    reseller_id: Option<i64>,
+) -> Result<BillingSummary, AppError> {
+    let period = period(period_start, period_end)?;
+    let currency = &ctx.config.currency;
+    ctx.db
+        .read(|c| settle(c, partner_id, period, reseller_id, currency))
+}
+
+fn settle(
     conn: &Connection,
     partner_id: i64,
     period: (Date, Date),
@@ -119,9 +135,9 @@ pub fn summary(
     );
     let activity = activity(conn, partner_id, &from, &to)?;
     let registry = match reseller_id {
-        Some(id) => vec![resellers::get(conn, partner_id, id)
+        Some(id) => vec![resellers::find(conn, partner_id, id)
             .map_err(|_| AppError::validation("reseller_id", "no such reseller"))?],
-        None => resellers::list(conn, partner_id, None, i64::MAX, 0)?.0,
+        None => resellers::select(conn, partner_id, None, i64::MAX, 0)?.0,
     };
     let mut totals = Settlement::default();
     let lines: Vec<ResellerLine> = registry
@@ -166,7 +182,7 @@ pub fn summary(
 }
 
 /// The period of a request: both dates, or the current calendar month when absent.
-pub fn period(start: Option<&str>, end: Option<&str>) -> Result<(Date, Date), AppError> {
+fn period(start: Option<&str>, end: Option<&str>) -> Result<(Date, Date), AppError> {
     let today = clock::now().date();
     let first = today.replace_day(1).unwrap_or(today);
     let last = (first + time::Duration::days(32))

@@ -1,26 +1,19 @@
-//! The catalog and the pricing engine. Pricing is pure functions over a price matrix and a date, so
-//! the direct channel and the OTA channel (from its reservation-time snapshot) price identically.
+//! The catalog: packages, their price matrix and entitlements, and the holidays that price as
+//! weekend (`products`, `product_prices`, `product_entitlements`, `holidays`). Pricing itself is
+//! `pricing.rs`.
 
 use std::collections::BTreeSet;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, Transaction};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use time::{Date, Weekday};
+use time::Date;
 
+use super::audit::{self, Actor};
+use super::pricing::{self, Price};
 use crate::clock;
-use crate::db::ConnExt;
+use crate::db::{ConnExt, Db};
 use crate::error::AppError;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct Price {
-    pub customer_type: String,
-    pub weekday_cents: i64,
-    pub weekend_cents: i64,
-    /// Adult price minus this price, same day type.
-    pub weekday_savings_cents: i64,
-    pub weekend_savings_cents: i64,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Entitlement {
@@ -38,127 +31,12 @@ pub struct Product {
     pub prices: Vec<Price>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum DayType {
-    Weekday,
-    Weekend,
+/// Every package with its prices and entitlements.
+pub fn products(db: &Db) -> Result<Vec<Product>, AppError> {
+    db.read(load_products)
 }
 
-impl DayType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DayType::Weekday => "weekday",
-            DayType::Weekend => "weekend",
-        }
-    }
-}
-
-/// One priced line of an order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct Line {
-    pub customer_type: String,
-    pub count: i64,
-    pub day_type: DayType,
-    pub unit_price_cents: i64,
-    pub subtotal_cents: i64,
-}
-
-/// The days that price as weekend besides holidays.
-pub const WEEKEND_DAYS: [&str; 2] = ["saturday", "sunday"];
-
-pub fn day_type(date: Date, holidays: &BTreeSet<Date>) -> DayType {
-    if matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday) || holidays.contains(&date) {
-        DayType::Weekend
-    } else {
-        DayType::Weekday
-    }
-}
-
-/// Adds savings versus the adult price; a package without an adult type saves nothing.
-pub fn with_savings(raw: Vec<(String, i64, i64)>) -> Vec<Price> {
-    let adult = raw
-        .iter()
-        .find(|(t, _, _)| t == "adult")
-        .map(|(_, wd, we)| (*wd, *we));
-    raw.into_iter()
-        .map(|(customer_type, weekday_cents, weekend_cents)| {
-            let (awd, awe) = adult.unwrap_or((weekday_cents, weekend_cents));
-            Price {
-                customer_type,
-                weekday_cents,
-                weekend_cents,
-                weekday_savings_cents: awd - weekday_cents,
-                weekend_savings_cents: awe - weekend_cents,
-            }
-        })
-        .collect()
-}
-
-pub fn unit_price(prices: &[Price], customer_type: &str, day: DayType) -> Option<i64> {
-    prices
-        .iter()
-        .find(|p| p.customer_type == customer_type)
-        .map(|p| match day {
-            DayType::Weekday => p.weekday_cents,
-            DayType::Weekend => p.weekend_cents,
-        })
-}
-
-/// Prices a breakdown of (customer type, count); `field` names the input for 422 messages.
-/// Repeated customer types are merged so each type is one line.
-pub fn price_lines(
-    prices: &[Price],
-    breakdown: &[(String, i64)],
-    day: DayType,
-    field: &str,
-) -> Result<Vec<Line>, AppError> {
-    if breakdown.is_empty() {
-        return Err(AppError::validation(
-            field,
-            "at least one customer type is required",
-        ));
-    }
-    let mut lines: Vec<Line> = Vec::new();
-    for (customer_type, count) in breakdown {
-        if !(1..=5000).contains(count) {
-            return Err(AppError::validation(
-                field,
-                "each count must be between 1 and 5000",
-            ));
-        }
-        let unit = unit_price(prices, customer_type, day).ok_or_else(|| {
-            let known: Vec<&str> = prices.iter().map(|p| p.customer_type.as_str()).collect();
-            AppError::validation(
-                field,
-                format!(
-                    "unknown customer_type '{customer_type}' (expected one of {})",
-                    known.join(", ")
-                ),
-            )
-        })?;
-        match lines.iter_mut().find(|l| &l.customer_type == customer_type) {
-            Some(line) => {
-                line.count += count;
-                line.subtotal_cents = line.unit_price_cents * line.count;
-            }
-            None => lines.push(Line {
-                customer_type: customer_type.clone(),
-                count: *count,
-                day_type: day,
-                unit_price_cents: unit,
-                subtotal_cents: unit * count,
-            }),
-        }
-    }
-    Ok(lines)
-}
-
-pub fn total_cents(lines: &[Line]) -> i64 {
-    lines.iter().map(|l| l.subtotal_cents).sum()
-}
-
-pub fn load_products(conn: &Connection) -> Result<Vec<Product>, AppError> {
+pub(super) fn load_products(conn: &Connection) -> Result<Vec<Product>, AppError> {
     let mut products: Vec<Product> = conn
         .prepare_cached("SELECT id, name, description FROM products ORDER BY id")?
         .query_map([], |r| {
@@ -178,7 +56,11 @@ pub fn load_products(conn: &Connection) -> Result<Vec<Product>, AppError> {
     Ok(products)
 }
 
-pub fn product(conn: &Connection, product_id: i64, field: &str) -> Result<Product, AppError> {
+pub(super) fn product(
+    conn: &Connection,
+    product_id: i64,
+    field: &str,
+) -> Result<Product, AppError> {
     let found = conn.try_query_row(
         "SELECT name, description FROM products WHERE id = ?1",
         [product_id],
@@ -195,27 +77,32 @@ pub fn product(conn: &Connection, product_id: i64, field: &str) -> Result<Produc
     })
 }
 
-pub fn prices_of(conn: &Connection, product_id: i64) -> Result<Vec<Price>, AppError> {
+pub(super) fn prices_of(conn: &Connection, product_id: i64) -> Result<Vec<Price>, AppError> {
     let raw = conn
         .prepare_cached("SELECT customer_type, weekday_cents, weekend_cents FROM product_prices WHERE product_id = ?1 ORDER BY position")?
         .query_map([product_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(with_savings(raw))
+    Ok(pricing::with_savings(raw))
 }
 
-pub fn entitlements_of(conn: &Connection, product_id: i64) -> Result<Vec<Entitlement>, AppError> {
+pub(super) fn entitlements_of(
+    conn: &Connection,
+    product_id: i64,
+) -> Result<Vec<Entitlement>, AppError> {
     Ok(conn
         .prepare_cached("SELECT function_code, name, uses FROM product_entitlements WHERE product_id = ?1 ORDER BY position")?
         .query_map([product_id], |r| Ok(Entitlement { function_code: r.get(0)?, name: r.get(1)?, uses: r.get(2)? }))?
         .collect::<Result<_, _>>()?)
 }
 
-pub fn holidays(conn: &Connection) -> Result<BTreeSet<Date>, AppError> {
+pub(super) fn holidays(conn: &Connection) -> Result<BTreeSet<Date>, AppError> {
     let rows: Vec<String> = conn
         .prepare_cached("SELECT date FROM holidays ORDER BY date")?
         .query_map([], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
-    Ok(rows.iter().filter_map(|d| clock::parse_date(d)).collect())
+    rows.iter()
+        .map(|d| clock::date_from_db(d, "holidays.date"))
+        .collect()
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -224,7 +111,12 @@ pub struct Holiday {
     pub name: String,
 }
 
-pub fn list_holidays(conn: &Connection) -> Result<Vec<Holiday>, AppError> {
+/// The holidays, in date order.
+pub fn list_holidays(db: &Db) -> Result<Vec<Holiday>, AppError> {
+    db.read(holiday_rows)
+}
+
+fn holiday_rows(conn: &Connection) -> Result<Vec<Holiday>, AppError> {
     Ok(conn
         .prepare_cached("SELECT date, name FROM holidays ORDER BY date")?
         .query_map([], |r| {
@@ -236,7 +128,13 @@ pub fn list_holidays(conn: &Connection) -> Result<Vec<Holiday>, AppError> {
         .collect::<Result<_, _>>()?)
 }
 
-pub fn set_holiday(tx: &rusqlite::Transaction<'_>, date: &str, name: &str) -> Result<(), AppError> {
+/// Adds (or renames) a holiday: from now on that date prices as weekend. Audited.
+pub fn set_holiday(
+    db: &Db,
+    date: &str,
+    name: &str,
+    actor: Actor,
+) -> Result<Vec<Holiday>, AppError> {
     let d = clock::parse_date(date)
         .ok_or_else(|| AppError::validation("date", "expected a date YYYY-MM-DD"))?;
     if name.chars().count() > 100 || name.chars().any(char::is_control) {
@@ -245,22 +143,41 @@ pub fn set_holiday(tx: &rusqlite::Transaction<'_>, date: &str, name: &str) -> Re
             "at most 100 printable characters",
         ));
     }
-    tx.execute(
-        "INSERT INTO holidays (date, name) VALUES (?1, ?2) ON CONFLICT (date) DO UPDATE SET name = excluded.name",
-        rusqlite::params![clock::date_to_db(d), name.trim()],
-    )?;
-    Ok(())
+    let (date, name) = (clock::date_to_db(d), name.trim().to_owned());
+    db.write(move |tx| {
+        tx.execute(
+            "INSERT INTO holidays (date, name) VALUES (?1, ?2) ON CONFLICT (date) DO UPDATE SET name = excluded.name",
+            rusqlite::params![date, name],
+        )?;
+        audit_holiday(tx, actor, "holiday.set", &date, serde_json::json!({"name": name}))?;
+        holiday_rows(tx)
+    })
 }
 
-pub fn remove_holiday(tx: &rusqlite::Transaction<'_>, date: &str) -> Result<(), AppError> {
-    if tx.execute("DELETE FROM holidays WHERE date = ?1", [date])? == 0 {
-        return Err(AppError::NotFound);
-    }
-    Ok(())
+/// Removes a holiday (404 if there is none that day). Audited.
+pub fn remove_holiday(db: &Db, date: &str, actor: Actor) -> Result<Vec<Holiday>, AppError> {
+    let date = date.to_owned();
+    db.write(move |tx| {
+        if tx.execute("DELETE FROM holidays WHERE date = ?1", [&date])? == 0 {
+            return Err(AppError::NotFound);
+        }
+        audit_holiday(tx, actor, "holiday.remove", &date, serde_json::json!({}))?;
+        holiday_rows(tx)
+    })
+}
+
+fn audit_holiday(
+    tx: &Transaction<'_>,
+    actor: Actor,
+    action: &str,
+    date: &str,
+    summary: serde_json::Value,
+) -> Result<(), AppError> {
+    audit::record(tx, actor, None, action, ("holiday", date), summary)
 }
 
 /// A visit date: `YYYY-MM-DD`, not in the past, at most a year ahead.
-pub fn parse_visit_date(s: &str, field: &str) -> Result<Date, AppError> {
+pub(super) fn parse_visit_date(s: &str, field: &str) -> Result<Date, AppError> {
     let date = clock::parse_date(s)
         .ok_or_else(|| AppError::validation(field, "expected a date YYYY-MM-DD"))?;
     let today = clock::now().date();
@@ -274,121 +191,4 @@ pub fn parse_visit_date(s: &str, field: &str) -> Result<Date, AppError> {
         ));
     }
     Ok(date)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use time::macros::date;
-
-    /// PRODUCT.md's matrix, in dollars: (package, type, weekday, weekend).
-    const MATRIX: &[(i64, &str, i64, i64)] = &[
-        (106, "adult", 288, 318),
-        (106, "child", 188, 218),
-        (106, "elderly", 238, 268),
-        (106, "student", 238, 268),
-        (107, "adult", 188, 228),
-        (107, "child", 38, 78),
-        (107, "family", 88, 128),
-        (107, "elderly", 113, 153),
-        (108, "adult", 788, 868),
-        (108, "vip", 588, 668),
-        (108, "elderly", 688, 768),
-    ];
-
-    fn prices(product: i64) -> Vec<Price> {
-        with_savings(
-            MATRIX
-                .iter()
-                .filter(|m| m.0 == product)
-                .map(|m| (m.1.to_owned(), m.2 * 100, m.3 * 100))
-                .collect(),
-        )
-    }
-
-    #[test]
-    fn saturday_sunday_and_holidays_price_as_weekend() {
-        let holidays: BTreeSet<Date> = [date!(2025 - 12 - 25)].into();
-        assert_eq!(day_type(date!(2025 - 11 - 15), &holidays), DayType::Weekend); // Saturday
-        assert_eq!(day_type(date!(2025 - 11 - 16), &holidays), DayType::Weekend); // Sunday
-        assert_eq!(day_type(date!(2025 - 11 - 17), &holidays), DayType::Weekday); // Monday
-        assert_eq!(day_type(date!(2025 - 12 - 25), &holidays), DayType::Weekend); // Thursday, holiday
-        assert_eq!(day_type(date!(2025 - 12 - 26), &holidays), DayType::Weekday);
-    }
-
-    #[test]
-    fn every_cell_of_the_matrix_prices_exactly() {
-        for &(product, t, wd, we) in MATRIX {
-            let p = prices(product);
-            assert_eq!(
-                unit_price(&p, t, DayType::Weekday),
-                Some(wd * 100),
-                "{product} {t}"
-            );
-            assert_eq!(
-                unit_price(&p, t, DayType::Weekend),
-                Some(we * 100),
-                "{product} {t}"
-            );
-            let adult = MATRIX
-                .iter()
-                .find(|m| m.0 == product && m.1 == "adult")
-                .unwrap();
-            let price = p.iter().find(|x| x.customer_type == t).unwrap();
-            assert_eq!(price.weekday_savings_cents, (adult.2 - wd) * 100);
-            assert_eq!(price.weekend_savings_cents, (adult.3 - we) * 100);
-        }
-        assert_eq!(
-            prices(106)
-                .iter()
-                .find(|p| p.customer_type == "child")
-                .unwrap()
-                .weekday_savings_cents,
-            10000
-        );
-    }
-
-    #[test]
-    fn lines_and_total_follow_the_day_type() {
-        let p = prices(106);
-        let breakdown = vec![("adult".to_owned(), 2), ("child".to_owned(), 1)];
-        let lines = price_lines(&p, &breakdown, DayType::Weekend, "b").unwrap();
-        assert_eq!(lines.len(), 2);
-        assert_eq!(lines[0].subtotal_cents, 2 * 31800);
-        assert_eq!(total_cents(&lines), 2 * 31800 + 21800);
-        let merged = price_lines(
-            &p,
-            &[("adult".into(), 1), ("adult".into(), 2)],
-            DayType::Weekday,
-            "b",
-        )
-        .unwrap();
-        assert_eq!(
-            merged,
-            vec![Line {
-                customer_type: "adult".into(),
-                count: 3,
-                day_type: DayType::Weekday,
-                unit_price_cents: 28800,
-                subtotal_cents: 86400
-            }]
-        );
-    }
-
-    #[test]
-    fn unknown_types_and_bad_counts_are_refused_naming_the_field() {
-        let p = prices(107);
-        for bad in [
-            vec![("student".to_owned(), 1)],
-            vec![("adult".to_owned(), 0)],
-            vec![("adult".to_owned(), -1)],
-            vec![],
-        ] {
-            let err = price_lines(&p, &bad, DayType::Weekday, "customer_breakdown").unwrap_err();
-            assert!(
-                matches!(err, AppError::Validation { ref field, .. } if field == "customer_breakdown"),
-                "{bad:?}"
-            );
-        }
-    }
 }

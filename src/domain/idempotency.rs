@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::clock;
-use crate::db::{ConnExt, Db};
+use crate::db::ConnExt;
 use crate::error::AppError;
 use crate::ids;
 
@@ -43,38 +43,40 @@ impl IdempotencyKey {
     }
 }
 
-/// Runs `op` in one write transaction, at most once per key: a repeat gets the first answer back.
-pub fn once<T: Serialize + DeserializeOwned>(
-    db: &Db,
+/// Runs `op` at most once per key, inside the caller's transaction: a repeat gets the first answer
+/// back and `op` does not run.
+pub(super) fn once<T: Serialize + DeserializeOwned>(
+    tx: &Transaction<'_>,
     partner_id: i64,
     key: Option<&IdempotencyKey>,
     op: impl FnOnce(&Transaction<'_>) -> Result<T, AppError>,
 ) -> Result<T, AppError> {
-    db.write(|tx| {
-        let Some(key) = key else { return op(tx) };
-        let stored: Option<(String, String)> = tx.try_query_row(
-            "SELECT request_hash, response FROM idempotency_keys WHERE partner_id = ?1 AND idempotency_key = ?2",
-            params![partner_id, key.key],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        if let Some((hash, response)) = stored {
-            if hash != key.request_hash {
-                return Err(AppError::IdempotencyKeyReused);
-            }
-            return Ok(serde_json::from_str(&response)?);
+    let Some(key) = key else { return op(tx) };
+    let stored: Option<(String, String)> = tx.try_query_row(
+        "SELECT request_hash, response FROM idempotency_keys WHERE partner_id = ?1 AND idempotency_key = ?2",
+        params![partner_id, key.key],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    if let Some((hash, response)) = stored {
+        if hash != key.request_hash {
+            return Err(AppError::IdempotencyKeyReused);
         }
-        let value = op(tx)?;
-        tx.prepare_cached(
-            "INSERT INTO idempotency_keys (partner_id, idempotency_key, route, request_hash, response, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?
-        .execute(params![partner_id, key.key, key.route, key.request_hash, serde_json::to_string(&value)?, clock::to_db(clock::now())])?;
-        Ok(value)
-    })
+        return Ok(serde_json::from_str(&response)?);
+    }
+    let value = op(tx)?;
+    tx.prepare_cached(
+        "INSERT INTO idempotency_keys (partner_id, idempotency_key, route, request_hash, response, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![partner_id, key.key, key.route, key.request_hash, serde_json::to_string(&value)?, clock::to_db(clock::now())])?;
+    Ok(value)
 }
 
 /// Called by the expiry job.
-pub fn purge_old(tx: &Transaction<'_>, now: time::OffsetDateTime) -> Result<usize, AppError> {
+pub(super) fn purge_old(
+    tx: &Transaction<'_>,
+    now: time::OffsetDateTime,
+) -> Result<usize, AppError> {
     let cutoff = clock::to_db(now - time::Duration::hours(RETENTION_HOURS));
     Ok(tx
         .prepare_cached("DELETE FROM idempotency_keys WHERE created_at < ?1")?

@@ -1,23 +1,75 @@
 //! The business: each rule of the product in one module named after it, with its SQL. Knows
-//! nothing of HTTP. Public operations take `&Transaction` (one step of a bigger change) or
-//! `&Connection` (a read); the caller opens the transaction with `Db::write`.
+//! nothing of HTTP.
+//!
+//! Each public operation (a use case: reserve, create an order, activate, redeem, …) takes `&Db`
+//! or `&Ctx`, opens its one transaction, writes its audit row (and its idempotency record) inside
+//! it, and returns a typed result. Steps that compose inside a transaction take `&Transaction` and
+//! stay private to `domain`. Every table has one module that writes it (see ARCHITECTURE.md).
 
 pub mod accounts;
+pub mod api_keys;
 pub mod archive;
 pub mod audit;
+pub mod availability;
 pub mod batches;
 pub mod billing;
 pub mod catalog;
+pub mod direct_orders;
 pub mod expiry;
+pub mod gateway;
 pub mod idempotency;
 pub mod inventory;
 pub mod orders;
+pub mod ota_orders;
 pub mod partners;
+pub mod passwords;
 pub mod payments;
+pub mod pricing;
 pub mod qr;
+pub mod reconciliation;
 pub mod redemption;
 pub mod reports;
 pub mod resellers;
 pub mod reservations;
+pub mod sessions;
 pub mod settings;
 pub mod tickets;
+pub mod users;
+pub mod values;
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::AppError;
+use qr::QrSigner;
+
+/// What the use cases run on: the database, the QR signer and the configuration.
+pub struct Ctx {
+    pub db: Db,
+    pub qr: QrSigner,
+    pub config: Config,
+    /// The HMAC secret of the payment gateway's webhook.
+    pub webhook_secret: String,
+}
+
+impl Ctx {
+    /// Opens and migrates the database and loads (or creates) the server's secrets. The second
+    /// value is the webhook secret when it was generated just now (to be shown once).
+    pub fn open(config: Config) -> Result<(Ctx, Option<String>), AppError> {
+        let db = Db::open(&config.database_path, config.db_read_pool_size)?;
+        let secrets = settings::load_or_create(&db, config.payment_webhook_secret.as_deref())?;
+        let generated = secrets
+            .webhook_secret_generated
+            .then(|| secrets.webhook_secret.clone());
+        let qr = QrSigner::new(
+            secrets.qr_key,
+            time::Duration::minutes(config.qr_ttl_minutes),
+        );
+        let ctx = Ctx {
+            db,
+            qr,
+            config,
+            webhook_secret: secrets.webhook_secret,
+        };
+        Ok((ctx, generated))
+    }
+}

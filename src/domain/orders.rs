@@ -1,55 +1,34 @@
-//! Orders: an OTA reservation turned into a priced order, or a direct customer's basket holding
-//! units on the direct channel. Payment (payments.rs) turns either into tickets.
+//! Orders (the `orders` and `order_lines` tables): an OTA reservation turned into a priced order
+//! (`ota_orders.rs`), or a direct customer's basket holding units on the direct channel
+//! (`direct_orders.rs`). An order is
+//! PENDING_PAYMENT until payment (`payments.rs`) makes it PAID — or REFUND_REQUIRED when a late
+//! payment finds its units gone — or its hold runs out and it is EXPIRED.
 
 use rusqlite::{params, Connection, Transaction};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use time::Duration;
+use time::OffsetDateTime;
 
 use super::audit::{self, Actor};
-use super::catalog::{self, DayType, Line};
-use super::expiry;
-use super::inventory::Channel;
+use super::inventory::{self, Channel};
+use super::pricing::{DayType, Line};
 use super::qr::QrSigner;
-use super::reservations::{self, PricingSnapshot};
-use super::tickets::{self, CustomerDetails, Owner, Ticket};
+use super::reservations;
+use super::tickets::{rows as ticket_rows, views as ticket_views, Owner, Ticket};
+use super::values::CustomerDetails;
+use super::Ctx;
 use crate::clock;
-use crate::db::ConnExt;
+use crate::db::{text_enum, ConnExt};
 use crate::error::AppError;
-use crate::ids;
 
-pub const WEBHOOK_PATH: &str = "/payments/notify";
-
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-pub struct CustomerCount {
-    pub customer_type: String,
-    pub count: i64,
-}
-
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-pub struct PricingRequest {
-    pub visit_date: String,
-    pub customer_breakdown: Vec<CustomerCount>,
-}
-
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-pub struct NewOtaOrder {
-    pub reservation_id: String,
-    pub customer_details: CustomerDetails,
-    pub pricing_context: PricingRequest,
-}
-
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-pub struct DirectItem {
-    pub product_id: i64,
-    pub customer_type: String,
-    pub count: i64,
-}
-
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-pub struct NewDirectOrder {
-    pub visit_date: String,
-    pub items: Vec<DirectItem>,
+text_enum! {
+    pub enum OrderStatus in "orders.status" {
+        PendingPayment = "PENDING_PAYMENT",
+        Paid = "PAID",
+        Expired = "EXPIRED",
+        Cancelled = "CANCELLED",
+        RefundRequired = "REFUND_REQUIRED",
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -74,15 +53,12 @@ pub struct Order {
     pub channel: Channel,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reservation_id: Option<String>,
-    /// `PENDING_PAYMENT`, `PAID`, `EXPIRED`, `CANCELLED` or `REFUND_REQUIRED`.
-    pub status: String,
+    pub status: OrderStatus,
     pub visit_date: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_details: Option<CustomerDetails>,
     pub lines: Vec<OrderLine>,
     pub payment_required: Money,
-    /// Where the payment gateway reports the result (signed, see the Payments section).
-    pub webhook_url: String,
     pub expires_at: String,
     pub created_at: String,
     pub paid_at: Option<String>,
@@ -93,13 +69,13 @@ pub struct Order {
 
 /// The stored order, as payment and expiry need it.
 #[derive(Debug, Clone)]
-pub struct OrderRow {
+pub(super) struct OrderRow {
     pub id: String,
     pub channel: Channel,
     pub partner_id: Option<i64>,
     pub user_id: Option<i64>,
     pub reservation_id: Option<String>,
-    pub status: String,
+    pub status: OrderStatus,
     pub amount_cents: i64,
     pub currency: String,
     pub payment_reference: Option<String>,
@@ -110,7 +86,7 @@ pub struct OrderRow {
     pub paid_at: Option<String>,
 }
 
-pub fn row(conn: &Connection, id: &str) -> Result<Option<OrderRow>, AppError> {
+pub(super) fn row(conn: &Connection, id: &str) -> Result<Option<OrderRow>, AppError> {
     conn.try_query_row(
         "SELECT id, channel, partner_id, user_id, reservation_id, status, amount_cents, currency, payment_reference,
                 visit_date, customer_name, customer_email, customer_phone, expires_at, created_at, paid_at
@@ -119,7 +95,7 @@ pub fn row(conn: &Connection, id: &str) -> Result<Option<OrderRow>, AppError> {
         |r| {
             Ok(OrderRow {
                 id: r.get(0)?,
-                channel: Channel::parse(&r.get::<_, String>(1)?),
+                channel: r.get(1)?,
                 partner_id: r.get(2)?,
                 user_id: r.get(3)?,
                 reservation_id: r.get(4)?,
@@ -138,29 +114,24 @@ pub fn row(conn: &Connection, id: &str) -> Result<Option<OrderRow>, AppError> {
 }
 
 /// The order if `owner` may see it.
-pub fn owned_row(conn: &Connection, id: &str, owner: Owner) -> Result<OrderRow, AppError> {
+pub(super) fn owned_row(conn: &Connection, id: &str, owner: Owner) -> Result<OrderRow, AppError> {
     row(conn, id)?
         .filter(|o| owner.owns(o.partner_id, o.user_id))
         .ok_or(AppError::NotFound)
 }
 
-pub fn lines(conn: &Connection, order_id: &str) -> Result<Vec<OrderLine>, AppError> {
+pub(super) fn lines(conn: &Connection, order_id: &str) -> Result<Vec<OrderLine>, AppError> {
     Ok(conn
         .prepare_cached(
             "SELECT product_id, customer_type, count, day_type, unit_price_cents, subtotal_cents
              FROM order_lines WHERE order_id = ?1 ORDER BY line_no",
         )?
         .query_map([order_id], |r| {
-            let day: String = r.get(3)?;
             Ok(OrderLine {
                 product_id: r.get(0)?,
                 customer_type: r.get(1)?,
                 count: r.get(2)?,
-                day_type: if day == "weekend" {
-                    DayType::Weekend
-                } else {
-                    DayType::Weekday
-                },
+                day_type: r.get(3)?,
                 unit_price_cents: r.get(4)?,
                 subtotal_cents: r.get(5)?,
             })
@@ -169,27 +140,36 @@ pub fn lines(conn: &Connection, order_id: &str) -> Result<Vec<OrderLine>, AppErr
 }
 
 /// Units per package of an order, as its lines say.
-pub fn units_by_product(conn: &Connection, order_id: &str) -> Result<Vec<(i64, i64)>, AppError> {
+pub(super) fn units_by_product(
+    conn: &Connection,
+    order_id: &str,
+) -> Result<Vec<(i64, i64)>, AppError> {
     Ok(conn
         .prepare_cached("SELECT product_id, SUM(count) FROM order_lines WHERE order_id = ?1 GROUP BY product_id ORDER BY product_id")?
         .query_map([order_id], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?)
 }
 
-/// The order as its owner sees it, with its tickets once issued.
-pub fn view(
+/// One order as its owner sees it, with its tickets once issued.
+pub fn get(ctx: &Ctx, id: &str, owner: Owner) -> Result<Order, AppError> {
+    ctx.db.read(|c| view(c, id, owner, &ctx.qr))
+}
+
+/// The order as its owner sees it. An unpaid order past its expiry is shown as EXPIRED.
+pub(super) fn view(
     conn: &Connection,
     id: &str,
     owner: Owner,
     signer: &QrSigner,
 ) -> Result<Order, AppError> {
     let o = owned_row(conn, id, owner)?;
-    let status = if o.status == "PENDING_PAYMENT" && o.expires_at <= clock::to_db(clock::now()) {
-        "EXPIRED".to_owned()
-    } else {
-        o.status.clone()
-    };
-    let tickets = tickets::views(conn, &tickets::rows_of_order(conn, id)?, signer)?;
+    let status =
+        if o.status == OrderStatus::PendingPayment && o.expires_at <= clock::to_db(clock::now()) {
+            OrderStatus::Expired
+        } else {
+            o.status
+        };
+    let tickets = ticket_views::views(conn, &ticket_rows::rows_of_order(conn, id)?, signer)?;
     Ok(Order {
         order_id: o.id,
         channel: o.channel,
@@ -202,7 +182,6 @@ pub fn view(
             amount_cents: o.amount_cents,
             currency: o.currency,
         },
-        webhook_url: WEBHOOK_PATH.to_owned(),
         expires_at: o.expires_at,
         created_at: o.created_at,
         paid_at: o.paid_at,
@@ -211,19 +190,24 @@ pub fn view(
     })
 }
 
-struct Insert<'a> {
-    id: &'a str,
-    channel: Channel,
-    partner_id: Option<i64>,
-    user_id: Option<i64>,
-    reservation_id: Option<&'a str>,
-    customer: &'a CustomerDetails,
-    visit_date: &'a str,
-    currency: &'a str,
-    expires_at: &'a str,
+/// A new order row and what it is for.
+pub(super) struct Insert<'a> {
+    pub id: &'a str,
+    pub channel: Channel,
+    pub partner_id: Option<i64>,
+    pub user_id: Option<i64>,
+    pub reservation_id: Option<&'a str>,
+    pub customer: &'a CustomerDetails,
+    pub visit_date: &'a str,
+    pub currency: &'a str,
+    pub expires_at: &'a str,
 }
 
-fn insert(tx: &Transaction<'_>, o: &Insert<'_>, lines: &[(i64, Line)]) -> Result<(), AppError> {
+pub(super) fn insert(
+    tx: &Transaction<'_>,
+    o: &Insert<'_>,
+    lines: &[(i64, Line)],
+) -> Result<(), AppError> {
     let amount: i64 = lines.iter().map(|(_, l)| l.subtotal_cents).sum();
     tx.prepare_cached(
         "INSERT INTO orders (id, channel, partner_id, user_id, reservation_id, customer_name, customer_email, customer_phone,
@@ -232,7 +216,7 @@ fn insert(tx: &Transaction<'_>, o: &Insert<'_>, lines: &[(i64, Line)]) -> Result
     )?
     .execute(params![
         o.id,
-        o.channel.as_str(),
+        o.channel,
         o.partner_id,
         o.user_id,
         o.reservation_id,
@@ -256,7 +240,7 @@ fn insert(tx: &Transaction<'_>, o: &Insert<'_>, lines: &[(i64, Line)]) -> Result
             product_id,
             l.customer_type,
             l.count,
-            l.day_type.as_str(),
+            l.day_type,
             l.unit_price_cents,
             l.subtotal_cents
         ])?;
@@ -264,162 +248,66 @@ fn insert(tx: &Transaction<'_>, o: &Insert<'_>, lines: &[(i64, Line)]) -> Result
     Ok(())
 }
 
-/// Turns a partner's live reservation into an order priced from its snapshot.
-pub fn create_ota(
-    tx: &Transaction<'_>,
-    partner_id: i64,
-    req: &NewOtaOrder,
-    signer: &QrSigner,
-) -> Result<Order, AppError> {
-    req.customer_details.validate("customer_details")?;
-    let reservation =
-        reservations::get(tx, partner_id, &req.reservation_id).map_err(|e| match e {
-            AppError::NotFound => AppError::validation("reservation_id", "no such reservation"),
-            e => e,
-        })?;
-    if reservation.status != "ACTIVE" {
-        return Err(AppError::ReservationNotActive(format!(
-            "The reservation is {}.",
-            reservation.status
-        )));
-    }
-    let visit = catalog::parse_visit_date(
-        &req.pricing_context.visit_date,
-        "pricing_context.visit_date",
-    )?;
-    let breakdown: Vec<(String, i64)> = req
-        .pricing_context
-        .customer_breakdown
-        .iter()
-        .map(|c| (c.customer_type.clone(), c.count))
-        .collect();
-    let PricingSnapshot {
-        prices, currency, ..
-    } = &reservation.pricing_snapshot;
-    let day = catalog::day_type(visit, &catalog::holidays(tx)?);
-    let priced = catalog::price_lines(
-        prices,
-        &breakdown,
-        day,
-        "pricing_context.customer_breakdown",
-    )?;
-    let units: i64 = priced.iter().map(|l| l.count).sum();
-    if units != reservation.quantity {
-        return Err(AppError::validation(
-            "pricing_context.customer_breakdown",
-            format!(
-                "counts add up to {units} but the reservation holds {}",
-                reservation.quantity
-            ),
-        ));
-    }
-    let id = ids::new_uuid();
-    let lines: Vec<(i64, Line)> = priced
-        .into_iter()
-        .map(|l| (reservation.product_id, l))
-        .collect();
-    insert(
-        tx,
-        &Insert {
-            id: &id,
-            channel: Channel::Ota,
-            partner_id: Some(partner_id),
-            user_id: None,
-            reservation_id: Some(&reservation.reservation_id),
-            customer: &req.customer_details,
-            visit_date: &clock::date_to_db(visit),
-            currency,
-            expires_at: &reservation.reserved_until,
-        },
-        &lines,
-    )?;
-    tx.prepare_cached("UPDATE reservations SET status = 'ORDERED', updated_at = ?2 WHERE id = ?1")?
-        .execute(params![
-            reservation.reservation_id,
-            clock::to_db(clock::now())
-        ])?;
-    audit::record(
-        tx,
-        Actor::Partner(partner_id),
-        Some(partner_id),
-        "order.create",
-        ("order", &id),
-        serde_json::json!({"reservation_id": reservation.reservation_id, "amount_cents": catalog::total_cents(&lines.iter().map(|l| l.1.clone()).collect::<Vec<_>>())}),
-    )?;
-    view(tx, &id, Owner::Partner(partner_id), signer)
+/// The order was paid and its tickets issued.
+pub(super) fn mark_paid(tx: &Transaction<'_>, id: &str, reference: &str) -> Result<(), AppError> {
+    settle_as(tx, id, OrderStatus::Paid, reference)
 }
 
-/// A customer's basket: units held on the direct channel for `hold_minutes`, until paid.
-pub fn create_direct(
+/// A late payment found the units gone: the payment is kept, the order waits for a refund.
+pub(super) fn mark_refund_required(
     tx: &Transaction<'_>,
-    user: (i64, &str, &str),
-    req: &NewDirectOrder,
-    hold_minutes: i64,
-    currency: &str,
-    signer: &QrSigner,
-) -> Result<Order, AppError> {
-    let (user_id, name, email) = user;
-    if req.items.is_empty() || req.items.len() > 50 {
-        return Err(AppError::validation("items", "between 1 and 50 items"));
-    }
-    let visit = catalog::parse_visit_date(&req.visit_date, "visit_date")?;
-    let day = catalog::day_type(visit, &catalog::holidays(tx)?);
-    let mut lines: Vec<(i64, Line)> = Vec::new();
-    for item in &req.items {
-        let product = catalog::product(tx, item.product_id, "items.product_id")?;
-        let priced = catalog::price_lines(
-            &product.prices,
-            &[(item.customer_type.clone(), item.count)],
-            day,
-            "items",
+    id: &str,
+    reference: &str,
+) -> Result<(), AppError> {
+    settle_as(tx, id, OrderStatus::RefundRequired, reference)
+}
+
+fn settle_as(
+    tx: &Transaction<'_>,
+    id: &str,
+    status: OrderStatus,
+    reference: &str,
+) -> Result<(), AppError> {
+    tx.prepare_cached(
+        "UPDATE orders SET status = ?2, payment_reference = ?3, paid_at = ?4 WHERE id = ?1",
+    )?
+    .execute(params![id, status, reference, clock::to_db(clock::now())])?;
+    Ok(())
+}
+
+/// Expires every hold whose time is up, in this order: the reservations (which give their units
+/// back), then the unpaid orders — an OTA order expires with its reservation (whichever way that
+/// expired), a direct order gives its own units back. Returns (reservations, direct orders).
+pub(super) fn expire_due(
+    tx: &Transaction<'_>,
+    now: OffsetDateTime,
+) -> Result<(usize, usize), AppError> {
+    let reservations = reservations::expire_due(tx, now)?;
+    let now_db = clock::to_db(now);
+    tx.prepare_cached(
+        "UPDATE orders SET status = 'EXPIRED'
+         WHERE status = 'PENDING_PAYMENT' AND channel = 'ota'
+           AND (SELECT r.status FROM reservations r WHERE r.id = orders.reservation_id) = 'EXPIRED'",
+    )?
+    .execute([])?;
+    let direct: Vec<String> = tx
+        .prepare_cached("SELECT id FROM orders WHERE status = 'PENDING_PAYMENT' AND channel = 'direct' AND expires_at <= ?1")?
+        .query_map([&now_db], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for id in &direct {
+        for (product_id, units) in units_by_product(tx, id)? {
+            inventory::release(tx, product_id, Channel::Direct, units)?;
+        }
+        tx.prepare_cached("UPDATE orders SET status = 'EXPIRED' WHERE id = ?1")?
+            .execute([id])?;
+        audit::record(
+            tx,
+            Actor::System,
+            None,
+            "order.expire",
+            ("order", id),
+            serde_json::json!({}),
         )?;
-        lines.extend(priced.into_iter().map(|l| (item.product_id, l)));
     }
-    let mut per_product: Vec<(i64, i64)> = Vec::new();
-    for (product_id, l) in &lines {
-        match per_product.iter_mut().find(|(p, _)| p == product_id) {
-            Some((_, n)) => *n += l.count,
-            None => per_product.push((*product_id, l.count)),
-        }
-    }
-    for (product_id, units) in &per_product {
-        if *units > reservations::MAX_QUANTITY {
-            return Err(AppError::validation(
-                "items",
-                "at most 5000 units per package",
-            ));
-        }
-        expiry::hold_reclaiming_overdue(tx, *product_id, Channel::Direct, *units)?;
-    }
-    let id = ids::new_uuid();
-    let customer = CustomerDetails {
-        name: name.to_owned(),
-        email: email.to_owned(),
-        phone: None,
-    };
-    let expires_at = clock::to_db(clock::now() + Duration::minutes(hold_minutes));
-    insert(
-        tx,
-        &Insert {
-            id: &id,
-            channel: Channel::Direct,
-            partner_id: None,
-            user_id: Some(user_id),
-            reservation_id: None,
-            customer: &customer,
-            visit_date: &clock::date_to_db(visit),
-            currency,
-            expires_at: &expires_at,
-        },
-        &lines,
-    )?;
-    audit::record(
-        tx,
-        Actor::User(user_id),
-        None,
-        "order.create",
-        ("order", &id),
-        serde_json::json!({"units": per_product}),
-    )?;
-    view(tx, &id, Owner::User(user_id), signer)
+    Ok((reservations, direct.len()))
 }

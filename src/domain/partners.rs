@@ -1,13 +1,23 @@
-//! OTA partners and their API keys (admin operations).
+//! OTA partners (the `partners` table) and the admin operations on them and their API keys.
 
 use rusqlite::{params, Connection, Transaction};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::api_keys::{self, NewKey};
 use super::audit::{self, Actor};
-use crate::auth::api_keys::{self, NewKey};
+use super::values;
 use crate::clock;
+use crate::db::{text_enum, Db};
 use crate::error::AppError;
+
+text_enum! {
+    /// A suspended partner's keys are refused (403).
+    pub enum PartnerStatus in "partners.status" {
+        Active = "active",
+        Suspended = "suspended",
+    }
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ApiKeyInfo {
@@ -24,8 +34,7 @@ pub struct Partner {
     pub partner_id: i64,
     pub name: String,
     pub contact_email: String,
-    /// `active` or `suspended`.
-    pub status: String,
+    pub status: PartnerStatus,
     pub created_at: String,
     pub api_keys: Vec<ApiKeyInfo>,
 }
@@ -38,27 +47,42 @@ pub struct CreatedKey {
     pub prefix: String,
 }
 
-fn validate_name(name: &str) -> Result<String, AppError> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 || name.contains('\0') {
-        return Err(AppError::validation("name", "must be 1 to 200 characters"));
-    }
-    Ok(name.to_owned())
+/// Registers an OTA partner.
+pub fn create(db: &Db, name: &str, contact_email: &str, actor: Actor) -> Result<Partner, AppError> {
+    let (name, email) = checked(name, contact_email)?;
+    db.write(move |tx| {
+        let id = insert(tx, &name, &email, actor)?;
+        find(tx, id)
+    })
 }
 
-pub fn create(
-    tx: &Transaction<'_>,
+/// Registers a partner and its first API key in one transaction (the CLI's `create-partner`).
+pub fn create_with_key(
+    db: &Db,
     name: &str,
     contact_email: &str,
     actor: Actor,
-) -> Result<Partner, AppError> {
-    let name = validate_name(name)?;
+) -> Result<(Partner, CreatedKey), AppError> {
+    let (name, email) = checked(name, contact_email)?;
+    db.write(move |tx| {
+        let id = insert(tx, &name, &email, actor)?;
+        let key = add_key(tx, id, "created by CLI", None, actor)?;
+        Ok((find(tx, id)?, key))
+    })
+}
+
+/// A partner's name (required) and contact email (optional).
+fn checked(name: &str, contact_email: &str) -> Result<(String, String), AppError> {
+    let name = values::name(name, "name", 200, true)?;
     let email = if contact_email.trim().is_empty() {
         String::new()
     } else {
-        super::accounts::validate_email(contact_email)
-            .map_err(|_| AppError::validation("contact_email", "must be an email address"))?
+        values::email(contact_email, "contact_email")?
     };
+    Ok((name, email))
+}
+
+fn insert(tx: &Transaction<'_>, name: &str, email: &str, actor: Actor) -> Result<i64, AppError> {
     tx.prepare_cached("INSERT INTO partners (name, contact_email, status, created_at) VALUES (?1, ?2, 'active', ?3)")?
         .execute(params![name, email, clock::to_db(clock::now())])?;
     let id = tx.last_insert_rowid();
@@ -70,15 +94,21 @@ pub fn create(
         ("partner", &id.to_string()),
         serde_json::json!({"name": name}),
     )?;
-    get(tx, id)
+    Ok(id)
 }
 
-pub fn get(conn: &Connection, id: i64) -> Result<Partner, AppError> {
+/// One partner with its keys (prefixes only).
+pub fn get(db: &Db, id: i64) -> Result<Partner, AppError> {
+    db.read(|c| find(c, id))
+}
+
+pub(super) fn find(conn: &Connection, id: i64) -> Result<Partner, AppError> {
     select(conn, Some(id))?.pop().ok_or(AppError::NotFound)
 }
 
-pub fn list(conn: &Connection) -> Result<Vec<Partner>, AppError> {
-    select(conn, None)
+/// Every partner with its keys (prefixes only).
+pub fn list(db: &Db) -> Result<Vec<Partner>, AppError> {
+    db.read(|c| select(c, None))
 }
 
 /// One partner, or all of them, with their keys (prefixes only).
@@ -113,47 +143,52 @@ fn select(conn: &Connection, id: Option<i64>) -> Result<Vec<Partner>, AppError> 
     Ok(partners)
 }
 
-pub fn set_status(
-    tx: &Transaction<'_>,
-    id: i64,
-    status: &str,
-    actor: Actor,
-) -> Result<Partner, AppError> {
-    if status != "active" && status != "suspended" {
-        return Err(AppError::validation(
-            "status",
-            "must be active or suspended",
-        ));
-    }
-    let changed = tx.execute(
-        "UPDATE partners SET status = ?2 WHERE id = ?1",
-        params![id, status],
-    )?;
-    if changed == 0 {
-        return Err(AppError::NotFound);
-    }
-    audit::record(
-        tx,
-        actor,
-        Some(id),
-        "partner.status",
-        ("partner", &id.to_string()),
-        serde_json::json!({"status": status}),
-    )?;
-    get(tx, id)
+/// Suspends or reactivates a partner; a suspended partner's keys get 403.
+pub fn set_status(db: &Db, id: i64, status: &str, actor: Actor) -> Result<Partner, AppError> {
+    let status = PartnerStatus::parse(status).ok_or_else(|| {
+        AppError::validation("status", format!("must be {}", PartnerStatus::expected()))
+    })?;
+    db.write(move |tx| {
+        let changed = tx.execute(
+            "UPDATE partners SET status = ?2 WHERE id = ?1",
+            params![id, status],
+        )?;
+        if changed == 0 {
+            return Err(AppError::NotFound);
+        }
+        audit::record(
+            tx,
+            actor,
+            Some(id),
+            "partner.status",
+            ("partner", &id.to_string()),
+            serde_json::json!({"status": status}),
+        )?;
+        find(tx, id)
+    })
 }
 
+/// Creates an API key for a partner; the key is in the answer only.
 pub fn create_key(
+    db: &Db,
+    partner_id: i64,
+    label: &str,
+    rate_limit: Option<i64>,
+    actor: Actor,
+) -> Result<CreatedKey, AppError> {
+    let label = label.to_owned();
+    db.write(move |tx| add_key(tx, partner_id, &label, rate_limit, actor))
+}
+
+fn add_key(
     tx: &Transaction<'_>,
     partner_id: i64,
     label: &str,
     rate_limit: Option<i64>,
     actor: Actor,
 ) -> Result<CreatedKey, AppError> {
-    get(tx, partner_id)?;
-    if label.chars().count() > 100 || label.contains('\0') {
-        return Err(AppError::validation("label", "at most 100 characters"));
-    }
+    find(tx, partner_id)?;
+    let label = values::name(label, "label", 100, false)?;
     let rate_limit = match rate_limit {
         None => None,
         Some(n @ 1..=1_000_000) => Some(n as u32),
@@ -168,7 +203,7 @@ pub fn create_key(
         key_id,
         api_key,
         prefix,
-    } = api_keys::create(tx, partner_id, label.trim(), rate_limit)?;
+    } = api_keys::create(tx, partner_id, &label, rate_limit)?;
     audit::record(
         tx,
         actor,
@@ -184,19 +219,22 @@ pub fn create_key(
     })
 }
 
-pub fn revoke_key(tx: &Transaction<'_>, key_id: i64, actor: Actor) -> Result<ApiKeyInfo, AppError> {
-    let partner_id = api_keys::revoke(tx, key_id)?;
-    audit::record(
-        tx,
-        actor,
-        Some(partner_id),
-        "api_key.revoke",
-        ("api_key", &key_id.to_string()),
-        serde_json::json!({}),
-    )?;
-    get(tx, partner_id)?
-        .api_keys
-        .into_iter()
-        .find(|k| k.key_id == key_id)
-        .ok_or(AppError::NotFound)
+/// Revokes a key at once; its next call gets 403. Revoking twice is harmless.
+pub fn revoke_key(db: &Db, key_id: i64, actor: Actor) -> Result<ApiKeyInfo, AppError> {
+    db.write(move |tx| {
+        let partner_id = api_keys::revoke(tx, key_id)?;
+        audit::record(
+            tx,
+            actor,
+            Some(partner_id),
+            "api_key.revoke",
+            ("api_key", &key_id.to_string()),
+            serde_json::json!({}),
+        )?;
+        find(tx, partner_id)?
+            .api_keys
+            .into_iter()
+            .find(|k| k.key_id == key_id)
+            .ok_or(AppError::NotFound)
+    })
 }

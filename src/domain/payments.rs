@@ -1,78 +1,56 @@
-//! Payments turn an order into tickets, exactly once, whichever way the payment is reported: the
-//! gateway's signed webhook or the OTA's own activation call. Every report is recorded in the same
-//! transaction as its effect; a payment that arrives after its hold expired is kept and issues
-//! tickets only if stock can still be taken, otherwise the order is marked REFUND_REQUIRED.
+//! Payments (the `payments` table) turn an order into tickets, exactly once, whichever way the
+//! payment is reported: the gateway's signed webhook (`gateway.rs`) or the OTA's own activation
+//! call. Every report is recorded in the same transaction as its effect; a payment that arrives
+//! after its hold expired is kept and issues tickets only if stock can still be taken, otherwise
+//! the order is marked REFUND_REQUIRED.
 
-use hmac::{KeyInit, Mac};
 use rusqlite::{params, Transaction};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 
 use super::audit::{self, Actor};
 use super::catalog;
-use super::expiry;
+use super::idempotency::{self, IdempotencyKey};
 use super::inventory;
-use super::orders::{self, OrderRow};
-use super::qr::QrSigner;
-use super::tickets::{self, NewTicket, Owner, Ticket};
+use super::orders::{self, OrderRow, OrderStatus};
+use super::reservations;
+use super::tickets::rows::{self as ticket_rows, NewTicket, TicketStatus};
+use super::tickets::{views as ticket_views, Owner, Ticket};
+use super::values;
+use super::Ctx;
 use crate::clock;
-use crate::db::ConnExt;
+use crate::db::text_enum;
 use crate::error::AppError;
 
-type HmacSha256 = hmac::Hmac<sha2::Sha256>;
-
-/// How far the signature's timestamp may be from now, either way.
-pub const SIGNATURE_TOLERANCE_SECS: i64 = 300;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
-    Webhook,
-    Activate,
-}
-
-impl Source {
-    fn as_str(self) -> &'static str {
-        match self {
-            Source::Webhook => "webhook",
-            Source::Activate => "activate",
-        }
+text_enum! {
+    /// How a payment was reported.
+    pub enum Source in "payments.source" {
+        Webhook = "webhook",
+        Activate = "activate",
+        TicketActivate = "ticket_activate",
     }
 }
 
 /// What a successful settlement did.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Settled {
+pub(super) enum Settled {
     /// Tickets issued now (or earlier, by the same payment reference).
     Paid { tickets_issued: i64 },
     /// The hold had expired and the stock was gone: payment kept, order marked for refund.
     RefundRequired,
 }
 
-/// A payment reference, wherever one is reported: 1 to 255 printable characters.
-pub fn validate_reference(reference: &str) -> Result<(), AppError> {
-    if reference.trim().is_empty()
-        || reference.len() > 255
-        || reference.chars().any(char::is_control)
-    {
-        return Err(AppError::validation(
-            "payment_reference",
-            "must be 1 to 255 printable characters",
-        ));
-    }
-    Ok(())
-}
-
 /// One payment report as received.
-struct Report<'a> {
-    order_id: &'a str,
-    reference: &'a str,
-    status: &'a str,
-    source: Source,
-    amount: Option<(i64, &'a str)>,
+pub(super) struct Report<'a> {
+    pub order_id: &'a str,
+    pub reference: &'a str,
+    pub status: &'a str,
+    pub source: Source,
+    pub amount: Option<(i64, &'a str)>,
 }
 
-fn record(
+/// Keeps a report and the answer it got (the first one wins; a repeat changes nothing).
+pub(super) fn record(
     tx: &Transaction<'_>,
     r: &Report<'_>,
     outcome: &str,
@@ -84,7 +62,7 @@ fn record(
         "INSERT OR IGNORE INTO payments (order_id, payment_reference, status, source, amount_cents, currency, outcome, response, received_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
-    .execute(params![order_id, reference, status, source.as_str(), amount.map(|a| a.0), amount.map(|a| a.1), outcome, response, clock::to_db(clock::now())])?;
+    .execute(params![order_id, reference, status, source, amount.map(|a| a.0), amount.map(|a| a.1), outcome, response, clock::to_db(clock::now())])?;
     Ok(())
 }
 
@@ -92,28 +70,14 @@ fn record(
 /// Returns false (nothing taken) when an expired order's units are no longer there.
 fn take_units(tx: &Transaction<'_>, order: &OrderRow) -> Result<bool, AppError> {
     let units = orders::units_by_product(tx, &order.id)?;
-    if order.status == "PENDING_PAYMENT" {
+    if order.status == OrderStatus::PendingPayment {
         for (product_id, n) in &units {
             inventory::sell_held(tx, *product_id, order.channel, *n)?;
         }
         return Ok(true);
     }
-    // Inside this IMMEDIATE transaction nobody else writes, so checking every package first and
-    // then selling is exact, and a multi-package order is taken whole or not at all.
-    for (product_id, n) in &units {
-        let free: i64 = tx.query_row(
-            "SELECT allocated - held - sold FROM inventory WHERE product_id = ?1 AND channel = ?2",
-            params![product_id, order.channel.as_str()],
-            |r| r.get(0),
-        )?;
-        if free < *n {
-            return Ok(false);
-        }
-    }
-    for (product_id, n) in &units {
-        inventory::sell_available(tx, *product_id, order.channel, *n)?;
-    }
-    Ok(true)
+    // A multi-package order is taken whole or not at all.
+    inventory::sell_available_all(tx, order.channel, &units)
 }
 
 fn issue_tickets(tx: &Transaction<'_>, order: &OrderRow, reference: &str) -> Result<i64, AppError> {
@@ -127,7 +91,7 @@ fn issue_tickets(tx: &Transaction<'_>, order: &OrderRow, reference: &str) -> Res
             user_id: order.user_id,
             order_id: Some(&order.id),
             batch_id: None,
-            status: "ACTIVE",
+            status: TicketStatus::Active,
             customer_type: Some(&line.customer_type),
             price_cents: Some(line.unit_price_cents),
             visit_date: Some(&order.visit_date),
@@ -135,7 +99,7 @@ fn issue_tickets(tx: &Transaction<'_>, order: &OrderRow, reference: &str) -> Res
             payment_reference: Some(reference),
         };
         for _ in 0..line.count {
-            tickets::insert(tx, &ticket, &entitlements)?;
+            ticket_rows::insert(tx, &ticket, &entitlements)?;
             issued += 1;
         }
     }
@@ -144,41 +108,33 @@ fn issue_tickets(tx: &Transaction<'_>, order: &OrderRow, reference: &str) -> Res
 
 /// Applies a successful payment to an order. Safe to repeat with the same reference; another
 /// reference on a paid order is `ORDER_ALREADY_PAID`.
-pub fn settle(
+pub(super) fn settle(
     tx: &Transaction<'_>,
     order_id: &str,
     reference: &str,
     actor: Actor,
 ) -> Result<Settled, AppError> {
-    validate_reference(reference)?;
+    values::payment_reference(reference)?;
     let mut order = orders::row(tx, order_id)?.ok_or(AppError::NotFound)?;
-    match order.status.as_str() {
-        "PAID" | "REFUND_REQUIRED" if order.payment_reference.as_deref() != Some(reference) => {
-            return Err(if order.status == "PAID" {
-                AppError::OrderAlreadyPaid
-            } else {
-                AppError::invalid_state("The order is marked for refund.")
-            });
-        }
-        "PAID" => {
-            let n: i64 = tx.query_row(
-                "SELECT COUNT(*) FROM tickets WHERE order_id = ?1",
-                [order_id],
-                |r| r.get(0),
-            )?;
+    let paid_with_this = order.payment_reference.as_deref() == Some(reference);
+    match order.status {
+        OrderStatus::Paid if paid_with_this => {
+            let n = ticket_rows::count_of_order(tx, order_id)?;
             return Ok(Settled::Paid { tickets_issued: n });
         }
-        "REFUND_REQUIRED" => return Ok(Settled::RefundRequired),
-        "CANCELLED" => return Err(AppError::invalid_state("The order is cancelled.")),
-        _ => {}
+        OrderStatus::Paid => return Err(AppError::OrderAlreadyPaid),
+        OrderStatus::RefundRequired if paid_with_this => return Ok(Settled::RefundRequired),
+        OrderStatus::RefundRequired => {
+            return Err(AppError::invalid_state("The order is marked for refund."))
+        }
+        OrderStatus::Cancelled => return Err(AppError::invalid_state("The order is cancelled.")),
+        OrderStatus::PendingPayment | OrderStatus::Expired => {}
     }
     // A hold that is due is expired first, so the late-payment rule below applies to it.
-    expiry::release_due(tx, clock::now())?;
+    orders::expire_due(tx, clock::now())?;
     order = orders::row(tx, order_id)?.ok_or(AppError::NotFound)?;
-    let now = clock::to_db(clock::now());
     if !take_units(tx, &order)? {
-        tx.prepare_cached("UPDATE orders SET status = 'REFUND_REQUIRED', payment_reference = ?2, paid_at = ?3 WHERE id = ?1")?
-            .execute(params![order_id, reference, now])?;
+        orders::mark_refund_required(tx, order_id, reference)?;
         audit::record(
             tx,
             actor,
@@ -190,15 +146,9 @@ pub fn settle(
         return Ok(Settled::RefundRequired);
     }
     let issued = issue_tickets(tx, &order, reference)?;
-    tx.prepare_cached(
-        "UPDATE orders SET status = 'PAID', payment_reference = ?2, paid_at = ?3 WHERE id = ?1",
-    )?
-    .execute(params![order_id, reference, now])?;
+    orders::mark_paid(tx, order_id, reference)?;
     if let Some(reservation_id) = &order.reservation_id {
-        tx.prepare_cached(
-            "UPDATE reservations SET status = 'ACTIVATED', updated_at = ?2 WHERE id = ?1",
-        )?
-        .execute(params![reservation_id, now])?;
+        reservations::mark_activated(tx, reservation_id)?;
     }
     audit::record(
         tx,
@@ -206,7 +156,7 @@ pub fn settle(
         order.partner_id,
         "order.paid",
         ("order", order_id),
-        serde_json::json!({"payment_reference": reference, "tickets_issued": issued, "late": order.status == "EXPIRED"}),
+        serde_json::json!({"payment_reference": reference, "tickets_issued": issued, "late": order.status == OrderStatus::Expired}),
     )?;
     Ok(Settled::Paid {
         tickets_issued: issued,
@@ -228,13 +178,35 @@ pub struct ActivationResult {
     pub tickets: Vec<Ticket>,
 }
 
-/// The OTA reports its own payment of one of its orders.
+/// The OTA reports its own payment of one of its orders. With an idempotency key, a retry
+/// returns the first answer.
 pub fn activate(
+    ctx: &Ctx,
+    partner_id: i64,
+    a: Activation,
+    key: Option<IdempotencyKey>,
+) -> Result<ActivationResult, AppError> {
+    let signer = ctx.qr.clone();
+    ctx.db.write(move |tx| {
+        idempotency::once(tx, partner_id, key.as_ref(), |tx| {
+            let outcome = pay_order(tx, partner_id, &a)?;
+            let rows = ticket_rows::rows_of_order(tx, &a.order_id)?;
+            Ok(ActivationResult {
+                order_id: a.order_id.clone(),
+                activation_status: outcome.to_owned(),
+                tickets: ticket_views::views(tx, &rows, &signer)?,
+            })
+        })
+    })
+}
+
+/// The step of an activation: settles the partner's order and records the report. Returns
+/// `success` or `refund_required`.
+pub(super) fn pay_order(
     tx: &Transaction<'_>,
     partner_id: i64,
     a: &Activation,
-    signer: &QrSigner,
-) -> Result<ActivationResult, AppError> {
+) -> Result<&'static str, AppError> {
     orders::owned_row(tx, &a.order_id, Owner::Partner(partner_id))
         .map_err(|_| AppError::validation("order_id", "no such order"))?;
     let settled = settle(
@@ -256,163 +228,5 @@ pub fn activate(
         amount: None,
     };
     record(tx, &report, outcome, "{}")?;
-    let tickets = tickets::views(tx, &tickets::rows_of_order(tx, &a.order_id)?, signer)?;
-    Ok(ActivationResult {
-        order_id: a.order_id.clone(),
-        activation_status: outcome.to_owned(),
-        tickets,
-    })
-}
-
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-pub struct Notification {
-    pub order_id: String,
-    pub payment_reference: String,
-    /// `SUCCESS` or `FAILED`.
-    pub status: String,
-    pub amount_cents: i64,
-    pub currency: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-pub struct NotificationResult {
-    pub order_id: String,
-    pub order_status: String,
-    pub tickets_issued: i64,
-}
-
-/// Checks `X-Gangway-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
-pub fn verify_signature(
-    secret: &str,
-    header: Option<&str>,
-    body: &[u8],
-    now: OffsetDateTime,
-) -> Result<(), AppError> {
-    let header = header.ok_or(AppError::Unauthenticated)?;
-    let mut t = None;
-    let mut v1 = Vec::new();
-    for part in header.split(',') {
-        match part.trim().split_once('=') {
-            Some(("t", v)) => t = v.parse::<i64>().ok(),
-            Some(("v1", v)) => v1.push(v.to_owned()),
-            _ => {}
-        }
-    }
-    let t = t.ok_or(AppError::Unauthenticated)?;
-    if now.unix_timestamp().abs_diff(t) > SIGNATURE_TOLERANCE_SECS.unsigned_abs() {
-        return Err(AppError::Unauthenticated);
-    }
-    let expected = hex::encode(sign(secret, t, body));
-    if v1
-        .iter()
-        .any(|v| crate::ids::constant_time_eq(v.as_bytes(), expected.as_bytes()))
-    {
-        Ok(())
-    } else {
-        Err(AppError::Unauthenticated)
-    }
-}
-
-/// The gateway's signature of a body at time `t` (used by tests and by the gateway simulator).
-pub fn sign(secret: &str, t: i64, body: &[u8]) -> Vec<u8> {
-    let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
-    mac.update(format!("{t}.").as_bytes());
-    mac.update(body);
-    mac.finalize().into_bytes().to_vec()
-}
-
-/// Applies a gateway notification. The outer error rolls back (nothing recorded); the inner one is
-/// an answer given after recording the notification (amount mismatch, paid twice), so a repeat of
-/// the same notification gets the same answer and changes nothing.
-pub fn notify(
-    tx: &Transaction<'_>,
-    n: &Notification,
-) -> Result<Result<NotificationResult, AppError>, AppError> {
-    validate_reference(&n.payment_reference)?;
-    if n.status != "SUCCESS" && n.status != "FAILED" {
-        return Err(AppError::validation("status", "must be SUCCESS or FAILED"));
-    }
-    let stored: Option<(String, String)> = tx.try_query_row(
-        "SELECT outcome, response FROM payments WHERE order_id = ?1 AND payment_reference = ?2 AND status = ?3 AND source = 'webhook'",
-        params![n.order_id, n.payment_reference, n.status],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    if let Some((outcome, response)) = stored {
-        return Ok(replay(&outcome, &response));
-    }
-    let order = orders::row(tx, &n.order_id)?.ok_or(AppError::NotFound)?;
-    let report = Report {
-        order_id: &n.order_id,
-        reference: &n.payment_reference,
-        status: &n.status,
-        source: Source::Webhook,
-        amount: Some((n.amount_cents, n.currency.as_str())),
-    };
-    let answer = |status: String, issued| NotificationResult {
-        order_id: n.order_id.clone(),
-        order_status: status,
-        tickets_issued: issued,
-    };
-    if n.status == "FAILED" {
-        let body = answer(order.status.clone(), 0);
-        record(tx, &report, "failed", &serde_json::to_string(&body)?)?;
-        audit::record(
-            tx,
-            Actor::Gateway,
-            order.partner_id,
-            "payment.failed",
-            ("order", &n.order_id),
-            serde_json::json!({"payment_reference": n.payment_reference}),
-        )?;
-        return Ok(Ok(body));
-    }
-    if n.amount_cents != order.amount_cents || n.currency != order.currency {
-        let detail = format!(
-            "expected {} {}, got {} {}",
-            order.amount_cents, order.currency, n.amount_cents, n.currency
-        );
-        record(tx, &report, "mismatch", &detail)?;
-        audit::record(
-            tx,
-            Actor::Gateway,
-            order.partner_id,
-            "payment.mismatch",
-            ("order", &n.order_id),
-            serde_json::json!({"detail": detail}),
-        )?;
-        return Ok(Err(AppError::validation("amount_cents", detail)));
-    }
-    match settle(tx, &n.order_id, &n.payment_reference, Actor::Gateway) {
-        Ok(settled) => {
-            let order = orders::row(tx, &n.order_id)?.ok_or(AppError::NotFound)?;
-            let issued = match settled {
-                Settled::Paid { tickets_issued } => tickets_issued,
-                Settled::RefundRequired => 0,
-            };
-            let body = answer(order.status, issued);
-            record(tx, &report, "settled", &serde_json::to_string(&body)?)?;
-            Ok(Ok(body))
-        }
-        Err(AppError::OrderAlreadyPaid) => {
-            record(tx, &report, "already_paid", "")?;
-            audit::record(
-                tx,
-                Actor::Gateway,
-                order.partner_id,
-                "payment.duplicate",
-                ("order", &n.order_id),
-                serde_json::json!({"payment_reference": n.payment_reference}),
-            )?;
-            Ok(Err(AppError::OrderAlreadyPaid))
-        }
-        Err(e) => Err(e),
-    }
-}
-
-fn replay(outcome: &str, response: &str) -> Result<NotificationResult, AppError> {
-    match outcome {
-        "mismatch" => Err(AppError::validation("amount_cents", response)),
-        "already_paid" => Err(AppError::OrderAlreadyPaid),
-        _ => serde_json::from_str(response).map_err(AppError::from),
-    }
+    Ok(outcome)
 }

@@ -27,6 +27,7 @@ pub enum TokenKind {
     Voucher,
 }
 
+#[derive(Clone)]
 pub struct QrSigner {
     key: [u8; 32],
     live_ttl: Duration,

@@ -1,16 +1,18 @@
-//! Redemption at the pier: verify the QR token, then take one use of one function code in a single
-//! conditional UPDATE, so two scanners can never both consume the last use. When every entitlement
-//! is used up the ticket becomes USED. A repeated `scan_id` (a double tap, a retried request) gets
-//! the first answer and consumes nothing more.
+//! Redemption at the pier (the `redemptions` table): verify the QR token, then take one use of one
+//! function code in a single conditional UPDATE, so two scanners can never both consume the last
+//! use. When every entitlement is used up the ticket becomes USED. A repeated `scan_id` (a double
+//! tap, a retried request) gets the first answer and consumes nothing more.
 
 use rusqlite::{params, Transaction};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::audit::{self, Actor};
-use super::inventory;
 use super::qr::QrSigner;
-use super::tickets::{self, Owner};
+use super::tickets::rows::{self as ticket_rows, TicketStatus};
+use super::tickets::Owner;
+use super::values;
+use super::Ctx;
 use crate::clock;
 use crate::db::ConnExt;
 use crate::error::AppError;
@@ -34,20 +36,14 @@ pub struct Redeemed {
     pub ticket_code: String,
     pub function_code: String,
     pub remaining_uses: i64,
-    pub ticket_status: String,
+    pub ticket_status: TicketStatus,
     pub redeemed_at: String,
 }
 
 fn validate(scan: &Scan) -> Result<(), AppError> {
-    let short = |field: &str, v: &Option<String>| match v {
-        Some(s) if s.is_empty() || s.len() > 100 || s.chars().any(char::is_control) => Err(
-            AppError::validation(field, "must be 1 to 100 printable characters"),
-        ),
-        _ => Ok(()),
-    };
-    short("session_code", &scan.session_code)?;
-    short("venue_code", &scan.venue_code)?;
-    short("scan_id", &scan.scan_id)
+    values::printable(&scan.session_code, "session_code", 100)?;
+    values::printable(&scan.venue_code, "venue_code", 100)?;
+    values::printable(&scan.scan_id, "scan_id", 100)
 }
 
 /// The first answer to a repeated scan id, if this is the same scan: a token for the same ticket
@@ -55,7 +51,7 @@ fn validate(scan: &Scan) -> Result<(), AppError> {
 /// answer) and the same function code. A scan id reused for another ticket or function code is
 /// refused: answering it with the first scan's result would let a ticket in unredeemed.
 fn replay(scan: &Scan, first: Redeemed, signer: &QrSigner) -> Result<Redeemed, AppError> {
-    let at = clock::parse_rfc3339(&first.redeemed_at).unwrap_or_else(clock::now);
+    let at = clock::from_db(&first.redeemed_at, "redemptions.response")?;
     let (code, _kind) = signer.verify(&scan.qr_token, at)?;
     if code != first.ticket_code || scan.function_code != first.function_code {
         return Err(AppError::validation(
@@ -66,13 +62,20 @@ fn replay(scan: &Scan, first: Redeemed, signer: &QrSigner) -> Result<Redeemed, A
     Ok(first)
 }
 
-pub fn redeem(
+/// A scanner at the pier redeems one use of one function code.
+pub fn redeem(ctx: &Ctx, scan: Scan, user_id: i64) -> Result<Redeemed, AppError> {
+    validate(&scan)?;
+    let signer = ctx.qr.clone();
+    ctx.db
+        .write(move |tx| redeem_step(tx, &scan, user_id, &signer))
+}
+
+fn redeem_step(
     tx: &Transaction<'_>,
     scan: &Scan,
     user_id: i64,
     signer: &QrSigner,
 ) -> Result<Redeemed, AppError> {
-    validate(scan)?;
     if let Some(scan_id) = &scan.scan_id {
         let first: Option<String> = tx.try_query_row(
             "SELECT response FROM redemptions WHERE scan_id = ?1",
@@ -84,8 +87,8 @@ pub fn redeem(
         }
     }
     let (code, _kind) = signer.verify(&scan.qr_token, clock::now())?;
-    let ticket = tickets::find(tx, &code, Owner::Operator).map_err(|_| AppError::QrInvalid)?;
-    let known = tickets::remaining_uses(tx, ticket.id)?;
+    let ticket = ticket_rows::find(tx, &code, Owner::Operator).map_err(|_| AppError::QrInvalid)?;
+    let known = ticket_rows::remaining_uses(tx, ticket.id)?;
     if !known.iter().any(|e| e.function_code == scan.function_code) {
         let codes: Vec<&str> = known.iter().map(|e| e.function_code.as_str()).collect();
         return Err(AppError::validation(
@@ -93,18 +96,13 @@ pub fn redeem(
             format!("not in this package (expected one of {})", codes.join(", ")),
         ));
     }
-    if ticket.status != "ACTIVE" {
+    if ticket.status != TicketStatus::Active {
         return Err(AppError::TicketNotActive(format!(
             "The ticket is {}.",
             ticket.status
         )));
     }
-    let remaining: Option<i64> = tx.try_query_row(
-        "UPDATE ticket_entitlements SET remaining_uses = remaining_uses - 1
-         WHERE ticket_id = ?1 AND function_code = ?2 AND remaining_uses > 0 RETURNING remaining_uses",
-        params![ticket.id, scan.function_code],
-        |r| r.get(0),
-    )?;
+    let remaining = ticket_rows::take_use(tx, ticket.id, &scan.function_code)?;
     let remaining = remaining.ok_or_else(|| {
         AppError::NoRemainingUses(format!(
             "No {} uses left on this ticket.",
@@ -112,24 +110,12 @@ pub fn redeem(
         ))
     })?;
     let now = clock::to_db(clock::now());
-    let left: i64 = tx.query_row(
-        "SELECT SUM(remaining_uses) FROM ticket_entitlements WHERE ticket_id = ?1",
-        [ticket.id],
-        |r| r.get(0),
-    )?;
-    let status = if left == 0 {
-        tx.prepare_cached("UPDATE tickets SET status = 'USED', used_at = ?2 WHERE id = ?1")?
-            .execute(params![ticket.id, now])?;
-        inventory::mark_used(tx, ticket.product_id, ticket.channel)?;
-        "USED"
-    } else {
-        "ACTIVE"
-    };
+    let status = ticket_rows::finish_if_used_up(tx, &ticket, &now)?;
     let result = Redeemed {
         ticket_code: code.clone(),
         function_code: scan.function_code.clone(),
         remaining_uses: remaining,
-        ticket_status: status.into(),
+        ticket_status: status,
         redeemed_at: now.clone(),
     };
     tx.prepare_cached(

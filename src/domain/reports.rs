@@ -4,6 +4,7 @@ use rusqlite::Connection;
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use super::Ctx;
 use crate::clock;
 use crate::error::AppError;
 
@@ -20,8 +21,16 @@ pub struct SalesReport {
     pub days: Vec<SalesDay>,
 }
 
-/// Tickets activated (sold) per UTC day over the last `days` days, every day present.
-pub fn sales(conn: &Connection, days: i64, currency: &str) -> Result<SalesReport, AppError> {
+/// Tickets activated (sold) per UTC day over the last `days` days (1–366), every day present.
+pub fn sales(ctx: &Ctx, days: i64) -> Result<SalesReport, AppError> {
+    if !(1..=366).contains(&days) {
+        return Err(AppError::validation("days", "must be between 1 and 366"));
+    }
+    ctx.db
+        .read(|c| sales_per_day(c, days, &ctx.config.currency))
+}
+
+fn sales_per_day(conn: &Connection, days: i64, currency: &str) -> Result<SalesReport, AppError> {
     let today = clock::now().date();
     let first = today - time::Duration::days(days - 1);
     let rows: Vec<(String, i64, i64)> = conn

@@ -6,12 +6,27 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::audit::{self, Actor};
+use super::values;
 use crate::clock;
-use crate::db::{is_unique_violation, ConnExt};
+use crate::db::{is_unique_violation, text_enum, ConnExt, Db};
 use crate::error::AppError;
 
-pub const STATUSES: [&str; 3] = ["active", "suspended", "inactive"];
-pub const CYCLES: [&str; 3] = ["weekly", "monthly", "quarterly"];
+text_enum! {
+    /// Only an active reseller can be named by a new batch; `inactive` is the soft delete.
+    pub enum ResellerStatus in "ota_resellers.status" {
+        Active = "active",
+        Suspended = "suspended",
+        Inactive = "inactive",
+    }
+}
+
+text_enum! {
+    pub enum SettlementCycle in "ota_resellers.settlement_cycle" {
+        Weekly = "weekly",
+        Monthly = "monthly",
+        Quarterly = "quarterly",
+    }
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Reseller {
@@ -24,10 +39,8 @@ pub struct Reseller {
     pub commission_rate: f64,
     pub contract_start_date: Option<String>,
     pub contract_end_date: Option<String>,
-    /// `active`, `suspended` or `inactive`.
-    pub status: String,
-    /// `weekly`, `monthly` or `quarterly`.
-    pub settlement_cycle: String,
+    pub status: ResellerStatus,
+    pub settlement_cycle: SettlementCycle,
     pub region: Option<String>,
     pub tier: Option<String>,
     pub created_at: String,
@@ -79,7 +92,12 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Reseller> {
     })
 }
 
-pub fn get(conn: &Connection, partner_id: i64, id: i64) -> Result<Reseller, AppError> {
+/// One of the partner's resellers; anyone else's is `NotFound`.
+pub fn get(db: &Db, partner_id: i64, id: i64) -> Result<Reseller, AppError> {
+    db.read(|c| find(c, partner_id, id))
+}
+
+pub(super) fn find(conn: &Connection, partner_id: i64, id: i64) -> Result<Reseller, AppError> {
     conn.try_query_row(
         &format!("SELECT {COLUMNS} FROM ota_resellers WHERE id = ?1 AND partner_id = ?2"),
         params![id, partner_id],
@@ -88,21 +106,31 @@ pub fn get(conn: &Connection, partner_id: i64, id: i64) -> Result<Reseller, AppE
     .ok_or(AppError::NotFound)
 }
 
+/// The partner's resellers (optionally of one status), and how many there are in all.
 pub fn list(
-    conn: &Connection,
+    db: &Db,
     partner_id: i64,
     status: Option<&str>,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<Reseller>, i64), AppError> {
-    if let Some(s) = status {
-        if !STATUSES.contains(&s) {
-            return Err(AppError::validation(
-                "status",
-                "must be active, suspended or inactive",
-            ));
-        }
-    }
+    let status = status
+        .map(|s| {
+            ResellerStatus::parse(s).ok_or_else(|| {
+                AppError::validation("status", format!("must be {}", ResellerStatus::expected()))
+            })
+        })
+        .transpose()?;
+    db.read(|c| select(c, partner_id, status, limit, offset))
+}
+
+pub(super) fn select(
+    conn: &Connection,
+    partner_id: i64,
+    status: Option<ResellerStatus>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Reseller>, i64), AppError> {
     let total = conn.query_row(
         "SELECT COUNT(*) FROM ota_resellers WHERE partner_id = ?1 AND (?2 IS NULL OR status = ?2)",
         params![partner_id, status],
@@ -133,14 +161,15 @@ fn text(field: &str, v: &Option<String>, max: usize) -> Result<(), AppError> {
     }
 }
 
-fn one_of(field: &str, v: &Option<String>, allowed: &[&str]) -> Result<(), AppError> {
-    match v {
-        Some(s) if !allowed.contains(&s.as_str()) => Err(AppError::validation(
-            field,
-            format!("must be one of {}", allowed.join(", ")),
-        )),
-        _ => Ok(()),
-    }
+fn one_of<T>(
+    field: &str,
+    v: &Option<String>,
+    parse: fn(&str) -> Option<T>,
+    expected: String,
+) -> Result<Option<T>, AppError> {
+    v.as_deref()
+        .map(|s| parse(s).ok_or_else(|| AppError::validation(field, format!("must be {expected}"))))
+        .transpose()
 }
 
 fn date(field: &str, v: &Option<String>) -> Result<(), AppError> {
@@ -153,7 +182,7 @@ fn date(field: &str, v: &Option<String>) -> Result<(), AppError> {
 }
 
 /// Checks every present field; the merged record is checked again for the contract dates.
-fn validate(r: &ResellerInput) -> Result<(), AppError> {
+fn validate(r: &ResellerInput) -> Result<Checked, AppError> {
     text("reseller_name", &r.reseller_name, 200)?;
     if let Some(code) = &r.reseller_code {
         let ok = !code.is_empty()
@@ -169,8 +198,7 @@ fn validate(r: &ResellerInput) -> Result<(), AppError> {
         }
     }
     if let Some(email) = &r.contact_email {
-        super::accounts::validate_email(email)
-            .map_err(|_| AppError::validation("contact_email", "must be an email address"))?;
+        values::email(email, "contact_email")?;
     }
     text("contact_phone", &r.contact_phone, 40)?;
     text("region", &r.region, 100)?;
@@ -185,8 +213,26 @@ fn validate(r: &ResellerInput) -> Result<(), AppError> {
     }
     date("contract_start_date", &r.contract_start_date)?;
     date("contract_end_date", &r.contract_end_date)?;
-    one_of("status", &r.status, &STATUSES)?;
-    one_of("settlement_cycle", &r.settlement_cycle, &CYCLES)
+    Ok(Checked {
+        status: one_of(
+            "status",
+            &r.status,
+            ResellerStatus::parse,
+            ResellerStatus::expected(),
+        )?,
+        settlement_cycle: one_of(
+            "settlement_cycle",
+            &r.settlement_cycle,
+            SettlementCycle::parse,
+            SettlementCycle::expected(),
+        )?,
+    })
+}
+
+/// The enumerated fields of an input, parsed.
+struct Checked {
+    status: Option<ResellerStatus>,
+    settlement_cycle: Option<SettlementCycle>,
 }
 
 fn check_contract(r: &Reseller) -> Result<(), AppError> {
@@ -248,12 +294,10 @@ fn save(
     }
 }
 
-pub fn create(
-    tx: &Transaction<'_>,
-    partner_id: i64,
-    input: &ResellerInput,
-) -> Result<Reseller, AppError> {
-    validate(input)?;
+/// Registers a reseller. Required: `reseller_code`, `reseller_name`; a code already used by this
+/// partner is `DUPLICATE_RESELLER_CODE`.
+pub fn create(db: &Db, partner_id: i64, input: ResellerInput) -> Result<Reseller, AppError> {
+    let checked = validate(&input)?;
     let code = input
         .reseller_code
         .clone()
@@ -266,45 +310,61 @@ pub fn create(
         id: 0,
         reseller_code: code,
         reseller_name: name.trim().to_owned(),
-        contact_email: input.contact_email.clone(),
-        contact_phone: input.contact_phone.clone(),
+        contact_email: input.contact_email,
+        contact_phone: input.contact_phone,
         commission_rate: input.commission_rate.unwrap_or(0.10),
-        contract_start_date: input.contract_start_date.clone(),
-        contract_end_date: input.contract_end_date.clone(),
-        status: input.status.clone().unwrap_or_else(|| "active".into()),
-        settlement_cycle: input
-            .settlement_cycle
-            .clone()
-            .unwrap_or_else(|| "monthly".into()),
-        region: input.region.clone(),
-        tier: input.tier.clone(),
+        contract_start_date: input.contract_start_date,
+        contract_end_date: input.contract_end_date,
+        status: checked.status.unwrap_or(ResellerStatus::Active),
+        settlement_cycle: checked.settlement_cycle.unwrap_or(SettlementCycle::Monthly),
+        region: input.region,
+        tier: input.tier,
         created_at: String::new(),
         updated_at: String::new(),
     };
-    let id = save(tx, partner_id, &draft, true)?;
-    audit::record(
-        tx,
-        Actor::Partner(partner_id),
-        Some(partner_id),
-        "reseller.create",
-        ("reseller", &id.to_string()),
-        serde_json::json!({"reseller_code": draft.reseller_code}),
-    )?;
-    get(tx, partner_id, id)
+    db.write(move |tx| {
+        let id = save(tx, partner_id, &draft, true)?;
+        audit::record(
+            tx,
+            Actor::Partner(partner_id),
+            Some(partner_id),
+            "reseller.create",
+            ("reseller", &id.to_string()),
+            serde_json::json!({"reseller_code": draft.reseller_code}),
+        )?;
+        find(tx, partner_id, id)
+    })
 }
 
+/// Changes the fields present in `input`.
 pub fn update(
-    tx: &Transaction<'_>,
+    db: &Db,
     partner_id: i64,
     id: i64,
-    input: &ResellerInput,
+    input: ResellerInput,
 ) -> Result<Reseller, AppError> {
-    validate(input)?;
-    let mut r = get(tx, partner_id, id)?;
+    let checked = validate(&input)?;
+    db.write(move |tx| {
+        let mut r = find(tx, partner_id, id)?;
+        merge(&mut r, input, checked);
+        save(tx, partner_id, &r, false)?;
+        audit::record(
+            tx,
+            Actor::Partner(partner_id),
+            Some(partner_id),
+            "reseller.update",
+            ("reseller", &id.to_string()),
+            serde_json::json!({"status": r.status}),
+        )?;
+        find(tx, partner_id, id)
+    })
+}
+
+fn merge(r: &mut Reseller, input: ResellerInput, checked: Checked) {
     macro_rules! merge {
-        ($($f:ident),*) => { $(if let Some(v) = &input.$f { r.$f = v.clone().into(); })* };
+        ($($f:ident),*) => { $(if let Some(v) = input.$f { r.$f = v.into(); })* };
     }
-    merge!(reseller_code, reseller_name, status, settlement_cycle);
+    merge!(reseller_code, reseller_name);
     merge!(
         contact_email,
         contact_phone,
@@ -316,35 +376,31 @@ pub fn update(
     if let Some(rate) = input.commission_rate {
         r.commission_rate = rate;
     }
-    save(tx, partner_id, &r, false)?;
-    audit::record(
-        tx,
-        Actor::Partner(partner_id),
-        Some(partner_id),
-        "reseller.update",
-        ("reseller", &id.to_string()),
-        serde_json::json!({"status": r.status}),
-    )?;
-    get(tx, partner_id, id)
+    if let Some(status) = checked.status {
+        r.status = status;
+    }
+    if let Some(cycle) = checked.settlement_cycle {
+        r.settlement_cycle = cycle;
+    }
 }
 
 /// Soft delete: the reseller becomes `inactive`; its batches and settlement history stay.
-pub fn deactivate(tx: &Transaction<'_>, partner_id: i64, id: i64) -> Result<Reseller, AppError> {
-    update(
-        tx,
-        partner_id,
-        id,
-        &ResellerInput {
-            status: Some("inactive".into()),
-            ..Default::default()
-        },
-    )
+pub fn deactivate(db: &Db, partner_id: i64, id: i64) -> Result<Reseller, AppError> {
+    let input = ResellerInput {
+        status: Some(ResellerStatus::Inactive.as_str().to_owned()),
+        ..Default::default()
+    };
+    update(db, partner_id, id, input)
 }
 
 /// A reseller a new batch may name: the partner's own and active.
-pub fn require_active(conn: &Connection, partner_id: i64, id: i64) -> Result<Reseller, AppError> {
-    match get(conn, partner_id, id) {
-        Ok(r) if r.status == "active" => Ok(r),
+pub(super) fn require_active(
+    conn: &Connection,
+    partner_id: i64,
+    id: i64,
+) -> Result<Reseller, AppError> {
+    match find(conn, partner_id, id) {
+        Ok(r) if r.status == ResellerStatus::Active => Ok(r),
         Ok(r) => Err(AppError::validation(
             "reseller_id",
             format!("reseller {id} is {}", r.status),

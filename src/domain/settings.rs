@@ -25,7 +25,8 @@ pub fn load_or_create(
     db: &Db,
     configured_webhook_secret: Option<&str>,
 ) -> Result<Secrets, AppError> {
-    db.write(|tx| {
+    let configured_webhook_secret = configured_webhook_secret.map(str::to_owned);
+    db.write(move |tx| {
         let mut generated = false;
         let stored_webhook = match get(tx, "payment_webhook_secret")? {
             Some(s) => s,
@@ -52,11 +53,9 @@ pub fn load_or_create(
         };
         let mut qr_key = [0u8; 32];
         hex::decode_to_slice(&qr_key_hex, &mut qr_key)
-            .map_err(|e| AppError::Internal(format!("qr key: {e}")))?;
+            .map_err(|_| AppError::corrupt("settings.qr_signing_key", "(hidden)"))?;
         Ok(Secrets {
-            webhook_secret: configured_webhook_secret
-                .map(str::to_owned)
-                .unwrap_or(stored_webhook),
+            webhook_secret: configured_webhook_secret.unwrap_or(stored_webhook),
             webhook_secret_generated: generated,
             qr_key,
         })

@@ -4,7 +4,7 @@
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use gangway::domain::payments::sign;
+use gangway::domain::gateway::sign;
 use gangway::domain::qr::QrSigner;
 use rocket::http::ContentType;
 use serde_json::{json, Value};
@@ -450,7 +450,7 @@ fn no_token_of_a_used_ticket_redeems_again() {
     for f in ["ferry", "ferry", "pet_area"] {
         redeem(&app, &scanner, &later, f, None).expect(200);
     }
-    let minted_after = app.state().qr.fresh(code).unwrap().0;
+    let minted_after = app.state().ctx.qr.fresh(code).unwrap().0;
     for token in [issued, later.as_str(), minted_after.as_str()] {
         for f in ["ferry", "pet_area"] {
             redeem(&app, &scanner, token, f, None).problem(409, "TICKET_NOT_ACTIVE");
@@ -542,6 +542,7 @@ fn a_retried_scan_gets_its_answer_even_after_the_live_token_expired() {
     // Scanned a minute ago with a token that has expired since; the scanner retries now.
     let token = app
         .state()
+        .ctx
         .qr
         .live_token(code, now - time::Duration::seconds(10))
         .unwrap();

@@ -4,10 +4,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use gangway::auth::sessions::{self, Role};
-use gangway::domain::accounts::{self, NewUser};
 use gangway::domain::audit::Actor;
 use gangway::domain::partners;
+use gangway::domain::users::Role;
 use rocket::http::{ContentType, Method};
 use serde_json::{json, Value};
 
@@ -185,32 +184,20 @@ impl World {
         let app = spawn_app_with(|f| f.merge(("rate_limit_per_minute", 1_000_000)));
         let a = app.partner("Partner A");
         let b = app.partner("Partner B");
-        let (revoked_key, revoked_key_id, suspended_key) = app
-            .state()
-            .db
-            .write(|tx| {
-                let revoked = partners::create_key(tx, a.partner_id, "old", None, Actor::System)?;
-                partners::revoke_key(tx, revoked.key_id, Actor::System)?;
-                let s = partners::create(tx, "Suspended", "", Actor::System)?;
-                let key = partners::create_key(tx, s.partner_id, "", None, Actor::System)?;
-                partners::set_status(tx, s.partner_id, "suspended", Actor::System)?;
-                Ok((revoked.api_key, revoked.key_id, key.api_key))
-            })
-            .unwrap();
+        let db = app.db();
+        let revoked = partners::create_key(db, a.partner_id, "old", None, Actor::System).unwrap();
+        partners::revoke_key(db, revoked.key_id, Actor::System).unwrap();
+        let (revoked_key, revoked_key_id) = (revoked.api_key, revoked.key_id);
+        let suspended = new_partner(db, "Suspended");
+        partners::set_status(db, suspended.partner_id, "suspended", Actor::System).unwrap();
+        let suspended_key = suspended.key;
         let users = [
             ("customer@example.com", Role::Customer),
             ("venue@example.com", Role::Venue),
             ("staff@example.com", Role::Staff),
             ("admin@example.com", Role::Admin),
         ]
-        .map(|(email, role)| {
-            let new = NewUser::prepare(email, PASSWORD, "Matrix User", role).unwrap();
-            app.state()
-                .db
-                .write(|tx| accounts::create(tx, &new, None))
-                .unwrap()
-                .user_id
-        });
+        .map(|(email, role)| new_user(app.db(), email, role));
         let mut ids = BTreeMap::new();
         ids.insert("partner_a", a.partner_id.to_string());
         ids.insert("partner_b", b.partner_id.to_string());
@@ -320,13 +307,14 @@ impl World {
     /// A fresh session of one of the users (0 customer, 1 venue, 2 staff, 3 admin), made directly
     /// in the database: no password hashing per request, and logging out one does not end another.
     pub fn session(&self, user: usize) -> String {
-        let user_id = self.users[user];
-        self.app
-            .state()
-            .db
-            .write(|tx| sessions::create(tx, user_id, time::Duration::hours(1)))
-            .unwrap()
-            .0
+        let token = gangway::ids::new_session_token();
+        let hash = gangway::ids::sha256_hex(token.as_bytes());
+        self.app.sql(&format!(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at)
+             VALUES ('{hash}', {}, '2020-01-01T00:00:00Z', '2999-01-01T00:00:00Z')",
+            self.users[user]
+        ));
+        token
     }
 
     /// One credential of each kind, in [`CREDS`] order.

@@ -1,4 +1,4 @@
-use gangway::auth::sessions::Role;
+use gangway::domain::users::Role;
 use rocket::http::Method;
 use serde_json::json;
 

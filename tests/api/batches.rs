@@ -19,8 +19,8 @@ fn a_partner_pre_generates_a_batch_held_against_the_ota_allocation() {
     assert!(tickets.iter().all(
         |t| t["status"] == "PRE_GENERATED" && t["voucher_token"].as_str().unwrap().len() >= 40
     ));
-    let created = gangway::clock::from_db(r.body["created_at"].as_str().unwrap());
-    let expires = gangway::clock::from_db(r.body["expires_at"].as_str().unwrap());
+    let created = time_of(&r.body["created_at"]);
+    let expires = time_of(&r.body["expires_at"]);
     assert_eq!((expires - created).whole_days(), 30);
     assert_eq!(app.stock(107, "ota"), (50, 0, 1500));
     let bid = r.body["batch_id"].as_str().unwrap();
@@ -44,9 +44,7 @@ fn a_partner_pre_generates_a_batch_held_against_the_ota_allocation() {
         json!({"product_id": 107, "quantity": 1, "distribution_mode": "direct_sale"}),
     )
     .expect(201);
-    let days = (gangway::clock::from_db(ds.body["expires_at"].as_str().unwrap())
-        - gangway::clock::from_db(ds.body["created_at"].as_str().unwrap()))
-    .whole_days();
+    let days = (time_of(&ds.body["expires_at"]) - time_of(&ds.body["created_at"])).whole_days();
     assert_eq!(days, 7);
     for bad in [
         json!({"product_id": 107, "quantity": 0, "distribution_mode": "direct_sale"}),
@@ -184,7 +182,7 @@ fn the_batch_archive_holds_one_scannable_png_per_ticket_and_a_manifest() {
         )));
     }
     // Staff download the same archive with their session; another partner cannot.
-    let staff = app.user("staff@example.com", gangway::auth::sessions::Role::Staff);
+    let staff = app.user("staff@example.com", gangway::domain::users::Role::Staff);
     app.get(&format!("/api/admin/batches/{bid}/archive.zip"))
         .bearer(&staff)
         .send()
@@ -370,7 +368,7 @@ fn billing_settles_per_reseller_and_in_total() {
     app.ota_get(&p, "/api/ota/billing/summary?period_start=2020-13-01")
         .problem(422, "VALIDATION_FAILED");
     // The operator sees the same settlement.
-    let staff = app.user("staff@example.com", gangway::auth::sessions::Role::Staff);
+    let staff = app.user("staff@example.com", gangway::domain::users::Role::Staff);
     let op = app
         .get(&format!(
             "/api/admin/partners/{}/billing/summary",

@@ -87,7 +87,7 @@ fn the_wal_file_stays_bounded_under_sustained_writes() {
     let db = gangway::db::Db::open(&path, 2).unwrap();
     // Readers come and go while the writer commits, as under load.
     for i in 0..3000 {
-        db.write(|tx| {
+        db.write(move |tx| {
             tx.execute(
                 "INSERT INTO audit_log (at, actor_kind, action, object_type, object_id, summary) VALUES ('2026-01-01T00:00:00Z', 'system', 'test', 'x', ?1, ?2)",
                 rusqlite::params![i.to_string(), "x".repeat(2000)],

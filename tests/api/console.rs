@@ -13,10 +13,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use gangway::auth::sessions::Role;
-use gangway::domain::accounts::{self, NewUser};
 use gangway::domain::audit::Actor;
 use gangway::domain::partners;
+use gangway::domain::users::Role;
 use serde_json::{json, Value};
 
 use crate::helpers::*;
@@ -374,11 +373,7 @@ fn api(
 }
 
 fn create_user(server: &Server, email: &str, role: Role) {
-    let new = NewUser::prepare(email, PASSWORD, "Console Test", role).expect("user");
-    server
-        .db()
-        .write(|tx| accounts::create(tx, &new, None))
-        .expect("create user");
+    new_user(&server.db(), email, role);
 }
 
 /// Logs in through the form and waits for the console to show the user's role.
@@ -406,13 +401,11 @@ fn staff_console_in_a_real_browser() {
     // --- fixtures: an admin, a venue scanner, a partner with a key, a batch with one sold ticket
     create_user(&server, "admin@example.com", Role::Admin);
     create_user(&server, "scanner@example.com", Role::Venue);
-    let key = server
-        .db()
-        .write(|tx| {
-            let p = partners::create(tx, "Harbour Travel", "ops@harbour.example", Actor::System)?;
-            partners::create_key(tx, p.partner_id, "test", None, Actor::System)
-        })
-        .expect("partner")
+    let db = server.db();
+    let harbour = partners::create(&db, "Harbour Travel", "ops@harbour.example", Actor::System)
+        .expect("partner");
+    let key = partners::create_key(&db, harbour.partner_id, "test", None, Actor::System)
+        .expect("key")
         .api_key;
     let (status, batch) = api(
         &agent,

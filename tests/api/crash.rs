@@ -10,8 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use gangway::db::Db;
-use gangway::domain::audit::Actor;
-use gangway::domain::{inventory, partners};
+use gangway::domain::reconciliation;
 use serde_json::{json, Value};
 
 use crate::helpers::*;
@@ -80,13 +79,7 @@ impl Drop for Proc {
 /// A new database with one partner; returns its path and the partner's API key.
 fn fresh_db(dir: &tempfile::TempDir) -> (PathBuf, String) {
     let path = dir.path().join("gangway.db");
-    let key = Db::open(&path, 1)
-        .unwrap()
-        .write(|tx| {
-            let p = partners::create(tx, "Crash Travel", "", Actor::System)?;
-            Ok(partners::create_key(tx, p.partner_id, "crash", None, Actor::System)?.api_key)
-        })
-        .unwrap();
+    let key = new_partner(&Db::open(&path, 1).unwrap(), "Crash Travel").key;
     (path, key)
 }
 
@@ -197,7 +190,7 @@ fn wait_for_acks(acks: &AtomicUsize, n: usize) {
 
 fn assert_books_balance(path: &Path) {
     let db = Db::open(path, 1).unwrap();
-    let rec = db.read(inventory::reconcile).unwrap();
+    let rec = db.read(reconciliation::reconcile).unwrap();
     assert!(rec.consistent, "after restart: {rec:?}");
     let integrity: String = db
         .read(|c| Ok(c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?))

@@ -1,4 +1,4 @@
-use gangway::auth::sessions::Role;
+use gangway::domain::users::Role;
 use serde_json::json;
 
 use crate::helpers::*;
@@ -16,9 +16,8 @@ fn a_customer_orders_pays_through_the_gateway_and_gets_tickets() {
         .expect(201);
     assert_eq!(o.body["status"], "PENDING_PAYMENT");
     assert_eq!(o.body["payment_required"]["amount_cents"], 2 * 31800 + 7800);
-    let minutes = (gangway::clock::from_db(o.body["expires_at"].as_str().unwrap())
-        - time::OffsetDateTime::now_utc())
-    .whole_minutes();
+    let minutes =
+        (time_of(&o.body["expires_at"]) - time::OffsetDateTime::now_utc()).whole_minutes();
     assert!((14..=15).contains(&minutes));
     assert_eq!(app.stock(106, "direct"), (2, 0, 3000));
     assert_eq!(
@@ -97,7 +96,7 @@ fn unpaid_direct_orders_expire_and_release_their_units() {
             .body["status"],
         "EXPIRED"
     );
-    gangway::domain::expiry::run_once(&app.state().db).unwrap();
+    gangway::domain::expiry::run_once(app.db()).unwrap();
     assert_eq!(app.stock(108, "direct"), (0, 0, 1500));
     app.assert_consistent();
 }

@@ -5,10 +5,11 @@
 use std::net::TcpListener;
 use std::time::Duration;
 
-use gangway::auth::sessions::Role;
-use gangway::domain::accounts::{self, NewUser};
+use gangway::db::Db;
+use gangway::domain::accounts::{self, NewAccount};
 use gangway::domain::audit::Actor;
 use gangway::domain::partners;
+use gangway::domain::users::Role;
 use gangway::App;
 use rocket::figment::Figment;
 use rocket::http::{ContentType, Header, Method};
@@ -223,42 +224,27 @@ impl TestApp {
         self.post(path).key(&p.key).json(body).send()
     }
 
+    /// The database the app runs on.
+    pub fn db(&self) -> &Db {
+        &self.state().ctx.db
+    }
+
     /// Runs SQL directly (to move the clock of a row, or check one).
     pub fn sql(&self, sql: &str) {
-        self.state()
-            .db
-            .write(|tx| Ok(tx.execute_batch(sql)?))
-            .expect("sql");
+        run_sql(self.db(), sql)
     }
 
     pub fn scalar(&self, sql: &str) -> i64 {
-        self.state()
-            .db
-            .read(|c| Ok(c.query_row(sql, [], |r| r.get(0))?))
-            .expect("scalar")
+        scalar(self.db(), sql)
     }
 
     pub fn partner(&self, name: &str) -> TestPartner {
-        self.state()
-            .db
-            .write(|tx| {
-                let p = partners::create(tx, name, "", Actor::System)?;
-                let k = partners::create_key(tx, p.partner_id, "test", None, Actor::System)?;
-                Ok(TestPartner {
-                    partner_id: p.partner_id,
-                    key: k.api_key,
-                })
-            })
-            .expect("partner")
+        new_partner(self.db(), name)
     }
 
     /// Creates a user of `role` and logs in through the API; returns the bearer token.
     pub fn user(&self, email: &str, role: Role) -> String {
-        let new = NewUser::prepare(email, PASSWORD, "Test User", role).expect("user");
-        self.state()
-            .db
-            .write(|tx| accounts::create(tx, &new, None))
-            .expect("create user");
+        new_user(self.db(), email, role);
         self.login(email)
     }
 
@@ -326,8 +312,7 @@ impl TestApp {
     }
 
     pub fn stock(&self, product_id: i64, channel: &str) -> (i64, i64, i64) {
-        self.state()
-            .db
+        self.db()
             .read(|c| {
                 Ok(c.query_row(
                     "SELECT held, sold, allocated FROM inventory WHERE product_id = ?1 AND channel = ?2",
@@ -347,13 +332,50 @@ impl TestApp {
 
     /// Reconciliation must say the stored counters equal what the rows say.
     pub fn assert_consistent(&self) {
-        let r = self
-            .state()
-            .db
-            .read(gangway::domain::inventory::reconcile)
-            .unwrap();
-        assert!(r.consistent, "inconsistent: {r:?}");
+        assert_consistent(self.db());
     }
+}
+
+/// Runs SQL straight on the database, in one write transaction.
+pub fn run_sql(db: &Db, sql: &str) {
+    let sql = sql.to_owned();
+    db.write(move |tx| Ok(tx.execute_batch(&sql)?))
+        .expect("sql");
+}
+
+/// The one integer a query answers.
+pub fn scalar(db: &Db, sql: &str) -> i64 {
+    db.read(|c| Ok(c.query_row(sql, [], |r| r.get(0))?))
+        .expect("scalar")
+}
+
+/// Reconciliation must say the stored counters equal what the rows say.
+pub fn assert_consistent(db: &Db) {
+    let r = gangway::domain::reconciliation::report(db).unwrap();
+    assert!(r.consistent, "inconsistent: {r:?}");
+}
+
+/// A partner with one API key, created straight in the database.
+pub fn new_partner(db: &Db, name: &str) -> TestPartner {
+    let p = partners::create(db, name, "", Actor::System).expect("partner");
+    let k = partners::create_key(db, p.partner_id, "test", None, Actor::System).expect("key");
+    TestPartner {
+        partner_id: p.partner_id,
+        key: k.api_key,
+    }
+}
+
+/// A user of `role` whose password is [`PASSWORD`], created straight in the database.
+pub fn new_user(db: &Db, email: &str, role: Role) -> i64 {
+    let account = NewAccount {
+        email: email.to_owned(),
+        password: PASSWORD.to_owned(),
+        role: role.as_str().to_owned(),
+        name: "Test User".to_owned(),
+    };
+    accounts::create(db, &account, Actor::System)
+        .expect("create user")
+        .user_id
 }
 
 pub fn now_unix() -> i64 {
@@ -363,7 +385,7 @@ pub fn now_unix() -> i64 {
 pub fn signature(body: &[u8], t: i64) -> String {
     format!(
         "t={t},v1={}",
-        hex::encode(gangway::domain::payments::sign(WEBHOOK_SECRET, t, body))
+        hex::encode(gangway::domain::gateway::sign(WEBHOOK_SECRET, t, body))
     )
 }
 
@@ -433,18 +455,15 @@ impl Server {
     }
 
     pub fn partner(&self, name: &str) -> TestPartner {
-        let key = self
-            .db()
-            .write(|tx| {
-                let p = partners::create(tx, name, "", Actor::System)?;
-                partners::create_key(tx, p.partner_id, "test", None, Actor::System)
-                    .map(|k| (p.partner_id, k.api_key))
-            })
-            .expect("partner");
-        TestPartner {
-            partner_id: key.0,
-            key: key.1,
-        }
+        new_partner(&self.db(), name)
+    }
+
+    pub fn sql(&self, sql: &str) {
+        run_sql(&self.db(), sql)
+    }
+
+    pub fn scalar(&self, sql: &str) -> i64 {
+        scalar(&self.db(), sql)
     }
 
     /// One request over real HTTP; any status comes back as a value.
@@ -542,4 +561,13 @@ pub fn decode_qr(png: &[u8]) -> String {
 /// A venue scanner's bearer token.
 pub fn venue(app: &TestApp) -> String {
     app.user("scanner@example.com", Role::Venue)
+}
+
+/// A timestamp of an answer, parsed (the test fails when it is not RFC 3339).
+#[track_caller]
+pub fn time_of(value: &Value) -> time::OffsetDateTime {
+    let text = value
+        .as_str()
+        .unwrap_or_else(|| panic!("not a string: {value}"));
+    gangway::clock::parse_rfc3339(text).unwrap_or_else(|| panic!("not RFC 3339: {text}"))
 }

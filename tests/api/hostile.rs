@@ -20,8 +20,7 @@ const SQL: &str = "'; DROP TABLE tickets; --";
 type Snapshot = BTreeMap<String, (usize, u64)>;
 
 fn snapshot(app: &TestApp) -> Snapshot {
-    app.state()
-        .db
+    app.db()
         .read(|c| {
             let tables: Vec<String> = c
                 .prepare(
@@ -935,7 +934,7 @@ fn sql_looking_text_is_stored_verbatim() {
 mod pricing {
     use std::collections::BTreeSet;
 
-    use gangway::domain::catalog::{day_type, price_lines, total_cents, with_savings, DayType};
+    use gangway::domain::pricing::{day_type, price_lines, total_cents, with_savings, DayType};
     use gangway::error::AppError;
     use proptest::prelude::*;
     use time::{Date, Duration, Weekday};

@@ -11,7 +11,6 @@ mod console;
 mod crash;
 mod direct;
 mod hostile;
-mod inventory_props;
 mod ota_flow;
 mod oversell;
 mod payments;

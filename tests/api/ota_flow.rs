@@ -248,9 +248,8 @@ fn reservation_expiry_is_bounded_and_expired_holds_free_their_units() {
     }
     let r = app.reserve(&p, 108, 1500).expect(201);
     let rid = r.body["reservation_id"].as_str().unwrap();
-    let default_hours = (gangway::clock::from_db(r.body["reserved_until"].as_str().unwrap())
-        - time::OffsetDateTime::now_utc())
-    .whole_minutes();
+    let default_hours =
+        (time_of(&r.body["reserved_until"]) - time::OffsetDateTime::now_utc()).whole_minutes();
     assert!(
         (23 * 60..=24 * 60).contains(&default_hours),
         "{default_hours}"
@@ -284,7 +283,7 @@ fn the_expiry_job_releases_due_holds() {
     let p = app.partner("P");
     let rid = app.reserve(&p, 107, 5).expect(201).text("reservation_id");
     app.expire_reservation(&rid);
-    let released = gangway::domain::expiry::run_once(&app.state().db).unwrap();
+    let released = gangway::domain::expiry::run_once(app.db()).unwrap();
     assert_eq!(released.reservations, 1);
     assert_eq!(app.stock(107, "ota"), (0, 0, 1500));
     assert_eq!(

@@ -8,7 +8,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use gangway::domain::{expiry, inventory};
+use gangway::domain::audit::Actor;
+use gangway::domain::inventory::{self, Allocation};
+use gangway::domain::{expiry, reconciliation};
 use serde_json::{json, Value};
 
 use crate::helpers::*;
@@ -276,8 +278,12 @@ fn sixty_four_clients_never_oversell_a_small_allocation() {
     let server = Server::start_with(|f| f.merge(("rate_limit_per_minute", 1_000_000_000)));
     let db = server.db();
     // Shrink the OTA allocation of the Pet Plan to 40 units.
-    db.write(|tx| inventory::set_allocations(tx, PRODUCT, 4000, 2500, ALLOCATION))
-        .unwrap();
+    let split = Allocation {
+        capacity: 4000,
+        direct: 2500,
+        ota: ALLOCATION,
+    };
+    inventory::set_allocations(&db, PRODUCT, split, Actor::System).unwrap();
     let keys: Vec<String> = (0..4)
         .map(|i| server.partner(&format!("Oversell {i}")).key)
         .collect();
@@ -364,7 +370,7 @@ fn sixty_four_clients_never_oversell_a_small_allocation() {
     );
 
     // Final books: counters equal to the rows, and never more live tickets than units.
-    let rec = db.read(inventory::reconcile).unwrap();
+    let rec = db.read(reconciliation::reconcile).unwrap();
     assert!(rec.consistent, "reconciliation: {rec:?}");
     let (sold, live_tickets): (i64, i64) = db
         .read(|c| {

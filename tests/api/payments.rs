@@ -1,4 +1,4 @@
-use gangway::auth::sessions::Role;
+use gangway::domain::users::Role;
 use rocket::http::ContentType;
 use serde_json::{json, Value};
 
@@ -35,7 +35,7 @@ fn notifications_must_be_signed_recently_with_our_secret() {
     let wrong = format!(
         "t={},v1={}",
         now_unix(),
-        hex::encode(gangway::domain::payments::sign(
+        hex::encode(gangway::domain::gateway::sign(
             "another-secret-entirely",
             now_unix(),
             &raw

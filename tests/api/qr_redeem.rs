@@ -130,6 +130,7 @@ fn forged_expired_and_truncated_tokens_are_refused() {
         .to_owned();
     let expired = app
         .state()
+        .ctx
         .qr
         .live_token(
             &code,
@@ -144,7 +145,7 @@ fn forged_expired_and_truncated_tokens_are_refused() {
         &json!({"qr_token": token, "function_code": "ferry"}),
     )
     .problem(401, "UNAUTHENTICATED");
-    let customer = app.user("c@example.com", gangway::auth::sessions::Role::Customer);
+    let customer = app.user("c@example.com", gangway::domain::users::Role::Customer);
     app.post("/venue/redeem")
         .bearer(&customer)
         .json(&json!({"qr_token": token, "function_code": "ferry"}))
@@ -160,24 +161,7 @@ fn forged_expired_and_truncated_tokens_are_refused() {
 fn ten_scanners_on_a_two_use_function_succeed_exactly_twice() {
     let server = Server::start();
     let db = server.db();
-    let key = db
-        .write(|tx| {
-            let p = gangway::domain::partners::create(
-                tx,
-                "P",
-                "",
-                gangway::domain::audit::Actor::System,
-            )?;
-            gangway::domain::partners::create_key(
-                tx,
-                p.partner_id,
-                "",
-                None,
-                gangway::domain::audit::Actor::System,
-            )
-        })
-        .unwrap()
-        .api_key;
+    let key = new_partner(&db, "P").key;
     let agent = http();
     let post = |path: &str, auth: (&str, String), body: serde_json::Value| {
         let mut r = agent
@@ -207,15 +191,7 @@ fn ten_scanners_on_a_two_use_function_succeed_exactly_twice() {
         json!({"order_id": order["order_id"], "payment_reference": "R"}),
     );
     let qr = act["tickets"][0]["qr_token"].as_str().unwrap().to_owned();
-    let new = gangway::domain::accounts::NewUser::prepare(
-        "v@example.com",
-        PASSWORD,
-        "V",
-        gangway::auth::sessions::Role::Venue,
-    )
-    .unwrap();
-    db.write(|tx| gangway::domain::accounts::create(tx, &new, None))
-        .unwrap();
+    new_user(&db, "v@example.com", gangway::domain::users::Role::Venue);
     let (_, login) = post(
         "/api/auth/login",
         ("X-Nothing", String::new()),

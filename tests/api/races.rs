@@ -6,15 +6,9 @@ use serde_json::json;
 use crate::helpers::*;
 
 fn shrink_ota_allocation(server: &Server, product_id: i64, allocated: i64) {
-    server
-        .db()
-        .write(|tx| {
-            Ok(tx.execute(
-                "UPDATE inventory SET allocated = ?2 WHERE product_id = ?1 AND channel = 'ota'",
-                [product_id, allocated],
-            )?)
-        })
-        .unwrap();
+    server.sql(&format!(
+        "UPDATE inventory SET allocated = {allocated} WHERE product_id = {product_id} AND channel = 'ota'"
+    ));
 }
 
 #[test]
@@ -73,7 +67,7 @@ fn sixty_four_clients_racing_for_more_than_the_allocation_take_exactly_the_alloc
     assert!(
         server
             .db()
-            .read(gangway::domain::inventory::reconcile)
+            .read(gangway::domain::reconciliation::reconcile)
             .unwrap()
             .consistent
     );
@@ -104,16 +98,8 @@ fn eight_concurrent_retries_with_one_idempotency_key_reserve_once() {
         answers.iter().all(|(s, b)| *s == 201 && *b == answers[0].1),
         "{answers:?}"
     );
-    let held: i64 = server
-        .db()
-        .read(|c| {
-            Ok(c.query_row(
-                "SELECT held FROM inventory WHERE product_id = 106 AND channel = 'ota'",
-                [],
-                |r| r.get(0),
-            )?)
-        })
-        .unwrap();
+    let held =
+        server.scalar("SELECT held FROM inventory WHERE product_id = 106 AND channel = 'ota'");
     assert_eq!(held, 7);
 }
 
@@ -157,10 +143,7 @@ fn six_concurrent_duplicate_webhooks_issue_tickets_once() {
             .all(|(s, b)| *s == 200 && b["tickets_issued"] == 3),
         "{answers:?}"
     );
-    let tickets: i64 = server
-        .db()
-        .read(|c| Ok(c.query_row("SELECT COUNT(*) FROM tickets", [], |r| r.get(0))?))
-        .unwrap();
+    let tickets = server.scalar("SELECT COUNT(*) FROM tickets");
     assert_eq!(tickets, 3);
 }
 
@@ -181,27 +164,11 @@ fn the_background_job_releases_expired_holds_on_its_own() {
     assert_eq!(status, 201, "{r}");
     // Let the minute pass without waiting for it.
     let id = r["reservation_id"].as_str().unwrap().to_owned();
-    server
-        .db()
-        .write(|tx| {
-            Ok(tx.execute(
-                "UPDATE reservations SET reserved_until = '2020-01-01T00:00:00Z' WHERE id = ?1",
-                [&id],
-            )?)
-        })
-        .unwrap();
-    let held = || {
-        server
-            .db()
-            .read(|c| {
-                Ok(c.query_row(
-                    "SELECT held FROM inventory WHERE product_id = 106 AND channel = 'ota'",
-                    [],
-                    |r| r.get::<_, i64>(0),
-                )?)
-            })
-            .unwrap()
-    };
+    server.sql(&format!(
+        "UPDATE reservations SET reserved_until = '2020-01-01T00:00:00Z' WHERE id = '{id}'"
+    ));
+    let held =
+        || server.scalar("SELECT held FROM inventory WHERE product_id = 106 AND channel = 'ota'");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while held() != 0 {
         assert!(
@@ -227,7 +194,7 @@ fn the_background_job_releases_expired_holds_on_its_own() {
 fn password_guessing_from_one_address_hits_a_wall() {
     let server = Server::start();
     let guess = json!({"email": "someone@example.com", "password": "guess-guess-guess"});
-    for attempt in 1..=gangway::auth::guards::LOGIN_ATTEMPTS_PER_MINUTE {
+    for attempt in 1..=gangway::api::guards::LOGIN_ATTEMPTS_PER_MINUTE {
         let (status, body) = server.call("POST", "/api/auth/login", &Cred::None, Some(&guess), &[]);
         assert_eq!(status, 401, "attempt {attempt}: {body}");
     }

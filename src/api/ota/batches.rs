@@ -4,18 +4,17 @@ use rocket::serde::json::Json;
 use rocket::{get, post, State};
 use rocket_okapi::settings::OpenApiSettings;
 use rocket_okapi::{openapi, openapi_get_routes_spec};
-use schemars::JsonSchema;
-use serde::Serialize;
 
 use crate::api::body::RawBody;
-use crate::api::zip::{self, ZipStream};
-use crate::api::{created, run, ApiResult, CreatedJson, IdempotencyHeader, Page};
-use crate::auth::guards::Partner;
-use crate::domain::archive;
+use crate::api::guards::Partner;
+use crate::api::headers::IdempotencyHeader;
+use crate::api::paging::{Page, Paged};
+use crate::api::shared::{archive, batch_list};
+use crate::api::views::{BatchView, CreatedBatchView};
+use crate::api::zip::ZipStream;
+use crate::api::{created, run, ApiResult, App, CreatedJson};
 use crate::domain::audit::Actor;
-use crate::domain::batches::{self, Batch, CreatedBatch, NewBatch, Scope};
-use crate::domain::idempotency;
-use crate::App;
+use crate::domain::batches::{self, NewBatch, Scope};
 
 pub fn routes(
     settings: &OpenApiSettings,
@@ -32,39 +31,17 @@ async fn bulk_generate(
     partner: Partner,
     idem: IdempotencyHeader,
     body: RawBody<NewBatch>,
-) -> ApiResult<CreatedJson<CreatedBatch>> {
+) -> ApiResult<CreatedJson<CreatedBatchView>> {
     let key = idem.for_request("bulk-generate", &body.bytes)?;
     let req = body.value;
-    let batch = run(app, move |app| {
-        idempotency::once(&app.db, partner.partner_id, key.as_ref(), |tx| {
-            batches::create(tx, partner.partner_id, &req, &app.qr)
-        })
+    let batch = run(app, move |ctx| {
+        batches::bulk_generate(ctx, partner.partner_id, req, key)
     })
     .await?;
     Ok(created(
         format!("/api/ota/batches/{}", batch.batch_id),
-        batch,
+        CreatedBatchView::new(batch, partner.partner_id),
     ))
-}
-
-#[derive(Serialize, JsonSchema)]
-pub struct BatchList {
-    pub batches: Vec<Batch>,
-    pub total_count: i64,
-    pub page: i64,
-    pub page_size: i64,
-}
-
-pub fn list(app: &App, scope: Scope, p: Page) -> Result<BatchList, crate::error::AppError> {
-    let (batches, total) = app
-        .db
-        .read(|c| batches::list(c, scope, p.limit, p.offset()))?;
-    Ok(BatchList {
-        batches,
-        total_count: total,
-        page: p.page,
-        page_size: p.limit,
-    })
 }
 
 /// The partner's batches, newest first, with ticket counts per status.
@@ -75,27 +52,18 @@ async fn list_batches(
     partner: Partner,
     page: Option<String>,
     limit: Option<String>,
-) -> ApiResult<Json<BatchList>> {
+) -> ApiResult<Json<Paged<BatchView>>> {
     let p = Page::parse(page.as_deref(), limit.as_deref(), 50, 1000)?;
-    Ok(Json(
-        run(app, move |app| {
-            list(app, Scope::Partner(partner.partner_id), p)
-        })
-        .await?,
-    ))
+    batch_list(app, Scope::Partner(partner.partner_id), p).await
 }
 
 /// One batch with a count per ticket status.
 #[openapi(tag = "OTA batches")]
 #[get("/batches/<id>")]
-async fn get_batch(app: &State<App>, partner: Partner, id: String) -> ApiResult<Json<Batch>> {
-    Ok(Json(
-        run(app, move |app| {
-            app.db
-                .read(|c| batches::get(c, &id, Scope::Partner(partner.partner_id)))
-        })
-        .await?,
-    ))
+async fn get_batch(app: &State<App>, partner: Partner, id: String) -> ApiResult<Json<BatchView>> {
+    let scope = Scope::Partner(partner.partner_id);
+    let batch = run(app, move |ctx| batches::get(&ctx.db, &id, scope)).await?;
+    Ok(Json(BatchView::new(batch, scope)))
 }
 
 /// The batch as a ZIP: `{ticket_code}.png` voucher QR per ticket and `manifest.csv`
@@ -103,14 +71,6 @@ async fn get_batch(app: &State<App>, partner: Partner, id: String) -> ApiResult<
 #[openapi(tag = "OTA batches")]
 #[get("/batches/<id>/archive.zip")]
 async fn batch_archive(app: &State<App>, partner: Partner, id: String) -> ApiResult<ZipStream> {
-    let (scope, actor) = (
-        Scope::Partner(partner.partner_id),
-        Actor::Partner(partner.partner_id),
-    );
-    let plan = run(app, move |app| {
-        app.db
-            .write(|tx| archive::prepare_download(tx, &id, scope, actor))
-    })
-    .await?;
-    zip::stream(app, plan)
+    let scope = Scope::Partner(partner.partner_id);
+    archive(app, id, scope, Actor::Partner(partner.partner_id)).await
 }

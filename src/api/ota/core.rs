@@ -1,115 +1,26 @@
 //! OTA inventory, reservations, orders and activation.
 
-use std::collections::BTreeMap;
-
 use rocket::serde::json::Json;
 use rocket::{delete, get, post, State};
 use rocket_okapi::settings::OpenApiSettings;
 use rocket_okapi::{openapi, openapi_get_routes_spec};
-use schemars::JsonSchema;
-use serde::Serialize;
 
 use crate::api::body::RawBody;
-use crate::api::{created, run, ApiResult, CreatedJson, IdempotencyHeader};
-use crate::auth::guards::Partner;
-use crate::clock;
-use crate::domain::catalog::{self, DayType, Entitlement, Price};
-use crate::domain::idempotency;
-use crate::domain::inventory::{self, Channel};
-use crate::domain::orders::{self, NewOtaOrder, Order};
+use crate::api::guards::Partner;
+use crate::api::headers::IdempotencyHeader;
+use crate::api::views::OrderView;
+use crate::api::{created, run, ApiResult, App, CreatedJson};
+use crate::domain::availability::{self, OtaInventory};
+use crate::domain::orders;
+use crate::domain::ota_orders::{self, NewOtaOrder};
 use crate::domain::payments::{self, Activation, ActivationResult};
 use crate::domain::reservations::{self, NewReservation, Reservation};
 use crate::domain::tickets::Owner;
-use crate::error::AppError;
-use crate::App;
 
 pub fn routes(
     settings: &OpenApiSettings,
 ) -> (Vec<rocket::Route>, rocket_okapi::okapi::openapi3::OpenApi) {
     openapi_get_routes_spec![settings: ota_inventory, reserve, get_reservation, cancel_reservation, create_order, get_order, activate]
-}
-
-#[derive(Serialize, JsonSchema)]
-pub struct PricedProduct {
-    pub product_id: i64,
-    pub name: String,
-    pub prices: Vec<Price>,
-    pub entitlements: Vec<Entitlement>,
-}
-
-#[derive(Serialize, JsonSchema)]
-pub struct PricingContext {
-    pub currency: String,
-    pub weekend_days: Vec<String>,
-    pub holidays: Vec<String>,
-    pub products: Vec<PricedProduct>,
-}
-
-#[derive(Serialize, JsonSchema)]
-pub struct CalendarDay {
-    pub date: String,
-    pub day_type: DayType,
-}
-
-#[derive(Serialize, JsonSchema)]
-pub struct OtaInventory {
-    pub channel: Channel,
-    /// Units a reservation can take right now, per package id.
-    pub available_quantities: BTreeMap<String, i64>,
-    pub pricing_context: PricingContext,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub calendar: Option<Vec<CalendarDay>>,
-}
-
-fn parse_product_ids(raw: Option<&str>, known: &[i64]) -> Result<Vec<i64>, AppError> {
-    let Some(raw) = raw else {
-        return Ok(known.to_vec());
-    };
-    raw.split(',')
-        .map(|s| {
-            s.trim()
-                .parse::<i64>()
-                .ok()
-                .filter(|id| known.contains(id))
-                .ok_or_else(|| {
-                    AppError::validation(
-                        "product_ids",
-                        format!("unknown product id '{}'", s.trim()),
-                    )
-                })
-        })
-        .collect()
-}
-
-fn parse_range(
-    from: Option<&str>,
-    to: Option<&str>,
-) -> Result<Option<(time::Date, time::Date)>, AppError> {
-    let date = |v: &str, field: &str| {
-        clock::parse_date(v)
-            .ok_or_else(|| AppError::validation(field, "expected a date YYYY-MM-DD"))
-    };
-    match (from, to) {
-        (None, None) => Ok(None),
-        (Some(f), None) => Ok(Some((date(f, "date_from")?, date(f, "date_from")?))),
-        (None, Some(t)) => Ok(Some((date(t, "date_to")?, date(t, "date_to")?))),
-        (Some(f), Some(t)) => {
-            let (f, t) = (date(f, "date_from")?, date(t, "date_to")?);
-            if t < f {
-                return Err(AppError::validation(
-                    "date_to",
-                    "must not be before date_from",
-                ));
-            }
-            if (t - f).whole_days() >= 366 {
-                return Err(AppError::validation(
-                    "date_to",
-                    "the range is at most 366 days",
-                ));
-            }
-            Ok(Some((f, t)))
-        }
-    }
 }
 
 /// Live OTA availability per package, the full price matrix (with savings, weekend days and
@@ -123,56 +34,13 @@ async fn ota_inventory(
     date_from: Option<String>,
     date_to: Option<String>,
 ) -> ApiResult<Json<OtaInventory>> {
-    let inventory = run(app, move |app| {
-        app.db.read(|c| {
-            let products = catalog::load_products(c)?;
-            let known: Vec<i64> = products.iter().map(|p| p.product_id).collect();
-            let wanted = parse_product_ids(product_ids.as_deref(), &known)?;
-            let range = parse_range(date_from.as_deref(), date_to.as_deref())?;
-            let holidays = catalog::holidays(c)?;
-            let available = inventory::available(c, Channel::Ota)?;
-            let calendar = range.map(|(from, to)| {
-                let mut days = Vec::new();
-                let mut d = from;
-                loop {
-                    days.push(CalendarDay {
-                        date: clock::date_to_db(d),
-                        day_type: catalog::day_type(d, &holidays),
-                    });
-                    match d.next_day() {
-                        Some(next) if d < to => d = next,
-                        _ => break,
-                    }
-                }
-                days
-            });
-            Ok(OtaInventory {
-                channel: Channel::Ota,
-                available_quantities: wanted
-                    .iter()
-                    .map(|id| (id.to_string(), available.get(id).copied().unwrap_or(0)))
-                    .collect(),
-                pricing_context: PricingContext {
-                    currency: app.config.currency.clone(),
-                    weekend_days: catalog::WEEKEND_DAYS
-                        .iter()
-                        .map(|d| d.to_string())
-                        .collect(),
-                    holidays: holidays.iter().map(|d| clock::date_to_db(*d)).collect(),
-                    products: products
-                        .into_iter()
-                        .filter(|p| wanted.contains(&p.product_id))
-                        .map(|p| PricedProduct {
-                            product_id: p.product_id,
-                            name: p.name,
-                            prices: p.prices,
-                            entitlements: p.entitlements,
-                        })
-                        .collect(),
-                },
-                calendar,
-            })
-        })
+    let inventory = run(app, move |ctx| {
+        availability::ota_inventory(
+            ctx,
+            product_ids.as_deref(),
+            date_from.as_deref(),
+            date_to.as_deref(),
+        )
     })
     .await?;
     Ok(Json(inventory))
@@ -190,16 +58,8 @@ async fn reserve(
 ) -> ApiResult<CreatedJson<Reservation>> {
     let key = idem.for_request("reserve", &body.bytes)?;
     let req = body.value;
-    let r = run(app, move |app| {
-        idempotency::once(&app.db, partner.partner_id, key.as_ref(), |tx| {
-            reservations::create(
-                tx,
-                partner.partner_id,
-                &req,
-                app.config.reservation_ttl_hours,
-                &app.config.currency,
-            )
-        })
+    let r = run(app, move |ctx| {
+        reservations::reserve(ctx, partner.partner_id, req, key)
     })
     .await?;
     Ok(created(
@@ -216,13 +76,11 @@ async fn get_reservation(
     partner: Partner,
     id: String,
 ) -> ApiResult<Json<Reservation>> {
-    Ok(Json(
-        run(app, move |app| {
-            app.db
-                .read(|c| reservations::get(c, partner.partner_id, &id))
-        })
-        .await?,
-    ))
+    let r = run(app, move |ctx| {
+        reservations::get(&ctx.db, partner.partner_id, &id)
+    })
+    .await?;
+    Ok(Json(r))
 }
 
 /// Cancels a live reservation; its units are released. 409 once ordered, activated or expired.
@@ -233,13 +91,11 @@ async fn cancel_reservation(
     partner: Partner,
     id: String,
 ) -> ApiResult<Json<Reservation>> {
-    Ok(Json(
-        run(app, move |app| {
-            app.db
-                .write(|tx| reservations::cancel(tx, partner.partner_id, &id))
-        })
-        .await?,
-    ))
+    let r = run(app, move |ctx| {
+        reservations::cancel(&ctx.db, partner.partner_id, &id)
+    })
+    .await?;
+    Ok(Json(r))
 }
 
 /// Turns a live reservation into an order priced from its snapshot. Idempotent with
@@ -251,32 +107,28 @@ async fn create_order(
     partner: Partner,
     idem: IdempotencyHeader,
     body: RawBody<NewOtaOrder>,
-) -> ApiResult<CreatedJson<Order>> {
+) -> ApiResult<CreatedJson<OrderView>> {
     let key = idem.for_request("orders", &body.bytes)?;
     let req = body.value;
-    let order = run(app, move |app| {
-        idempotency::once(&app.db, partner.partner_id, key.as_ref(), |tx| {
-            orders::create_ota(tx, partner.partner_id, &req, &app.qr)
-        })
+    let order = run(app, move |ctx| {
+        ota_orders::create_ota(ctx, partner.partner_id, req, key)
     })
     .await?;
     Ok(created(
         format!("/api/ota/orders/{}", order.order_id),
-        order,
+        order.into(),
     ))
 }
 
 /// One of the partner's orders, with its tickets once issued.
 #[openapi(tag = "OTA")]
 #[get("/orders/<id>")]
-async fn get_order(app: &State<App>, partner: Partner, id: String) -> ApiResult<Json<Order>> {
-    Ok(Json(
-        run(app, move |app| {
-            app.db
-                .read(|c| orders::view(c, &id, Owner::Partner(partner.partner_id), &app.qr))
-        })
-        .await?,
-    ))
+async fn get_order(app: &State<App>, partner: Partner, id: String) -> ApiResult<Json<OrderView>> {
+    let order = run(app, move |ctx| {
+        orders::get(ctx, &id, Owner::Partner(partner.partner_id))
+    })
+    .await?;
+    Ok(Json(order.into()))
 }
 
 /// Reports the partner's own payment of an order: tickets are issued once; repeating with the same
@@ -291,10 +143,8 @@ async fn activate(
 ) -> ApiResult<Json<ActivationResult>> {
     let key = idem.for_request("activate", &body.bytes)?;
     let req = body.value;
-    let result = run(app, move |app| {
-        idempotency::once(&app.db, partner.partner_id, key.as_ref(), |tx| {
-            payments::activate(tx, partner.partner_id, &req, &app.qr)
-        })
+    let result = run(app, move |ctx| {
+        payments::activate(ctx, partner.partner_id, req, key)
     })
     .await?;
     Ok(Json(result))

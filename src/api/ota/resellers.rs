@@ -4,59 +4,19 @@ use rocket::serde::json::Json;
 use rocket::{delete, get, patch, post, State};
 use rocket_okapi::settings::OpenApiSettings;
 use rocket_okapi::{openapi, openapi_get_routes_spec};
-use schemars::JsonSchema;
-use serde::Serialize;
 
 use crate::api::body::Body;
-use crate::api::{created, query_int, run, ApiResult, CreatedJson, Page};
-use crate::auth::guards::Partner;
-use crate::domain::billing::{self, BillingSummary};
+use crate::api::guards::Partner;
+use crate::api::paging::Paged;
+use crate::api::shared::{reseller_list, summary};
+use crate::api::{created, run, ApiResult, App, CreatedJson};
+use crate::domain::billing::BillingSummary;
 use crate::domain::resellers::{self, Reseller, ResellerInput};
-use crate::error::AppError;
-use crate::App;
 
 pub fn routes(
     settings: &OpenApiSettings,
 ) -> (Vec<rocket::Route>, rocket_okapi::okapi::openapi3::OpenApi) {
     openapi_get_routes_spec![settings: list_resellers, create_reseller, get_reseller, update_reseller, delete_reseller, billing_summary]
-}
-
-#[derive(Serialize, JsonSchema)]
-pub struct ResellerList {
-    pub resellers: Vec<Reseller>,
-    pub total_count: i64,
-    pub page: i64,
-    pub page_size: i64,
-}
-
-pub fn list(
-    app: &App,
-    partner_id: i64,
-    status: Option<String>,
-    p: Page,
-) -> Result<ResellerList, AppError> {
-    let (resellers, total) = app
-        .db
-        .read(|c| resellers::list(c, partner_id, status.as_deref(), p.limit, p.offset()))?;
-    Ok(ResellerList {
-        resellers,
-        total_count: total,
-        page: p.page,
-        page_size: p.limit,
-    })
-}
-
-pub fn summary(
-    app: &App,
-    partner_id: i64,
-    start: Option<String>,
-    end: Option<String>,
-    reseller_id: Option<String>,
-) -> Result<BillingSummary, AppError> {
-    let period = billing::period(start.as_deref(), end.as_deref())?;
-    let reseller_id = query_int(reseller_id.as_deref(), "reseller_id")?;
-    app.db
-        .read(|c| billing::summary(c, partner_id, period, reseller_id, &app.config.currency))
 }
 
 /// The partner's resellers; `status` filters.
@@ -68,11 +28,8 @@ async fn list_resellers(
     status: Option<String>,
     page: Option<String>,
     limit: Option<String>,
-) -> ApiResult<Json<ResellerList>> {
-    let p = Page::parse(page.as_deref(), limit.as_deref(), 100, 1000)?;
-    Ok(Json(
-        run(app, move |app| list(app, partner.partner_id, status, p)).await?,
-    ))
+) -> ApiResult<Json<Paged<Reseller>>> {
+    reseller_list(app, partner.partner_id, status, page, limit).await
 }
 
 /// Registers a reseller. Required: `reseller_code`, `reseller_name`. 409
@@ -85,9 +42,8 @@ async fn create_reseller(
     body: Body<ResellerInput>,
 ) -> ApiResult<CreatedJson<Reseller>> {
     let input = body.0;
-    let r = run(app, move |app| {
-        app.db
-            .write(|tx| resellers::create(tx, partner.partner_id, &input))
+    let r = run(app, move |ctx| {
+        resellers::create(&ctx.db, partner.partner_id, input)
     })
     .await?;
     Ok(created(format!("/api/ota/resellers/{}", r.id), r))
@@ -96,12 +52,11 @@ async fn create_reseller(
 #[openapi(tag = "OTA resellers")]
 #[get("/resellers/<id>")]
 async fn get_reseller(app: &State<App>, partner: Partner, id: i64) -> ApiResult<Json<Reseller>> {
-    Ok(Json(
-        run(app, move |app| {
-            app.db.read(|c| resellers::get(c, partner.partner_id, id))
-        })
-        .await?,
-    ))
+    let r = run(app, move |ctx| {
+        resellers::get(&ctx.db, partner.partner_id, id)
+    })
+    .await?;
+    Ok(Json(r))
 }
 
 /// Changes the fields present in the body.
@@ -114,26 +69,22 @@ async fn update_reseller(
     body: Body<ResellerInput>,
 ) -> ApiResult<Json<Reseller>> {
     let input = body.0;
-    Ok(Json(
-        run(app, move |app| {
-            app.db
-                .write(|tx| resellers::update(tx, partner.partner_id, id, &input))
-        })
-        .await?,
-    ))
+    let r = run(app, move |ctx| {
+        resellers::update(&ctx.db, partner.partner_id, id, input)
+    })
+    .await?;
+    Ok(Json(r))
 }
 
 /// Soft delete: the reseller becomes `inactive`.
 #[openapi(tag = "OTA resellers")]
 #[delete("/resellers/<id>")]
 async fn delete_reseller(app: &State<App>, partner: Partner, id: i64) -> ApiResult<Json<Reseller>> {
-    Ok(Json(
-        run(app, move |app| {
-            app.db
-                .write(|tx| resellers::deactivate(tx, partner.partner_id, id))
-        })
-        .await?,
-    ))
+    let r = run(app, move |ctx| {
+        resellers::deactivate(&ctx.db, partner.partner_id, id)
+    })
+    .await?;
+    Ok(Json(r))
 }
 
 /// Settlement per reseller and in total over a period (dates inclusive; default: this month).
@@ -146,16 +97,12 @@ async fn billing_summary(
     period_end: Option<String>,
     reseller_id: Option<String>,
 ) -> ApiResult<Json<BillingSummary>> {
-    Ok(Json(
-        run(app, move |app| {
-            summary(
-                app,
-                partner.partner_id,
-                period_start,
-                period_end,
-                reseller_id,
-            )
-        })
-        .await?,
-    ))
+    summary(
+        app,
+        partner.partner_id,
+        period_start,
+        period_end,
+        reseller_id,
+    )
+    .await
 }

@@ -1,38 +1,28 @@
-//! Stock per package and sales channel. The promise: `0 <= held + sold <= allocated` for every row at
-//! every instant. Each move is a single conditional UPDATE inside the caller's IMMEDIATE transaction;
-//! the check *is* the write, and the CHECK constraints in V1 are the last line of defence.
+//! Stock per package and sales channel (the `inventory` table). The promise:
+//! `0 <= held + sold <= allocated` for every row at every instant. Each move is a single
+//! conditional UPDATE inside the caller's IMMEDIATE transaction; the check *is* the write, and the
+//! CHECK constraints in V1 are the last line of defence.
 
 use std::collections::HashMap;
 
 use rusqlite::{params, Connection, Transaction};
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use time::OffsetDateTime;
 
+use super::audit::{self, Actor};
 use crate::clock;
+use crate::db::{text_enum, Db};
 use crate::error::AppError;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Channel {
-    Direct,
-    Ota,
-}
+#[cfg(test)]
+mod props;
 
-impl Channel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Direct => "direct",
-            Channel::Ota => "ota",
-        }
-    }
-
-    pub fn parse(s: &str) -> Channel {
-        if s == "direct" {
-            Channel::Direct
-        } else {
-            Channel::Ota
-        }
+text_enum! {
+    /// A sales channel: its units can never be sold by the other one.
+    pub enum Channel in "inventory.channel, orders.channel or tickets.channel" {
+        Direct = "direct",
+        Ota = "ota",
     }
 }
 
@@ -52,7 +42,7 @@ pub struct StockRow {
 /// The five ways units move. Each is one conditional UPDATE whose WHERE clause is the check, so
 /// two concurrent movers can never both pass it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Move {
+pub(super) enum Move {
     /// Free → held (a reservation, an unpaid direct order, a pre-generated ticket).
     Hold,
     /// Held → free (a cancelled or expired hold).
@@ -80,18 +70,16 @@ impl Move {
 /// Moves `quantity` units of a package on a channel, or changes nothing. Taking stock that is not
 /// there is `INSUFFICIENT_INVENTORY`; giving back what was never taken means the books are wrong,
 /// an internal error that rolls the whole transaction back.
-pub fn apply(
+pub(super) fn apply(
     tx: &Transaction<'_>,
     movement: Move,
     product_id: i64,
     channel: Channel,
     quantity: i64,
 ) -> Result<(), AppError> {
-    let changed = tx.prepare_cached(movement.sql())?.execute(params![
-        product_id,
-        channel.as_str(),
-        quantity
-    ])?;
+    let changed = tx
+        .prepare_cached(movement.sql())?
+        .execute(params![product_id, channel, quantity])?;
     if changed == 1 {
         return Ok(());
     }
@@ -106,7 +94,7 @@ pub fn apply(
     })
 }
 
-pub fn hold(
+pub(super) fn hold(
     tx: &Transaction<'_>,
     product_id: i64,
     channel: Channel,
@@ -115,7 +103,7 @@ pub fn hold(
     apply(tx, Move::Hold, product_id, channel, quantity)
 }
 
-pub fn release(
+pub(super) fn release(
     tx: &Transaction<'_>,
     product_id: i64,
     channel: Channel,
@@ -124,7 +112,7 @@ pub fn release(
     apply(tx, Move::Release, product_id, channel, quantity)
 }
 
-pub fn sell_held(
+pub(super) fn sell_held(
     tx: &Transaction<'_>,
     product_id: i64,
     channel: Channel,
@@ -133,7 +121,7 @@ pub fn sell_held(
     apply(tx, Move::SellHeld, product_id, channel, quantity)
 }
 
-pub fn sell_available(
+pub(super) fn sell_available(
     tx: &Transaction<'_>,
     product_id: i64,
     channel: Channel,
@@ -142,7 +130,7 @@ pub fn sell_available(
     apply(tx, Move::SellAvailable, product_id, channel, quantity)
 }
 
-pub fn unsell(
+pub(super) fn unsell(
     tx: &Transaction<'_>,
     product_id: i64,
     channel: Channel,
@@ -152,10 +140,14 @@ pub fn unsell(
 }
 
 /// Counts a sold unit as used (its ticket became USED).
-pub fn mark_used(tx: &Transaction<'_>, product_id: i64, channel: Channel) -> Result<(), AppError> {
+pub(super) fn mark_used(
+    tx: &Transaction<'_>,
+    product_id: i64,
+    channel: Channel,
+) -> Result<(), AppError> {
     let changed = tx
         .prepare_cached("UPDATE inventory SET used = used + 1 WHERE product_id = ?1 AND channel = ?2 AND used < sold")?
-        .execute(params![product_id, channel.as_str()])?;
+        .execute(params![product_id, channel])?;
     if changed == 1 {
         Ok(())
     } else {
@@ -165,9 +157,33 @@ pub fn mark_used(tx: &Transaction<'_>, product_id: i64, channel: Channel) -> Res
     }
 }
 
+/// Sells `units` (package, count) from what is free on `channel`, all of them or none: false
+/// when any package is short. Inside the IMMEDIATE transaction nobody else writes, so checking
+/// every package first and then selling is exact.
+pub(super) fn sell_available_all(
+    tx: &Transaction<'_>,
+    channel: Channel,
+    units: &[(i64, i64)],
+) -> Result<bool, AppError> {
+    for (product_id, n) in units {
+        let free: i64 = tx
+            .prepare_cached(
+                "SELECT allocated - held - sold FROM inventory WHERE product_id = ?1 AND channel = ?2",
+            )?
+            .query_row(params![product_id, channel], |r| r.get(0))?;
+        if free < *n {
+            return Ok(false);
+        }
+    }
+    for (product_id, n) in units {
+        sell_available(tx, *product_id, channel, *n)?;
+    }
+    Ok(true)
+}
+
 /// Units still blocked by holds whose time is up but which the expiry job has not released yet.
 /// Reads add them back so no one ever sees stock that an expired hold still blocks.
-pub fn overdue_holds(
+fn overdue_holds(
     conn: &Connection,
     now: OffsetDateTime,
 ) -> Result<HashMap<(i64, Channel), i64>, AppError> {
@@ -183,21 +199,23 @@ pub fn overdue_holds(
     let rows = stmt.query_map([now], |r| {
         Ok((
             r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
+            r.get::<_, Channel>(1)?,
             r.get::<_, i64>(2)?,
         ))
     })?;
     for row in rows {
         let (product_id, channel, units) = row?;
-        *overdue
-            .entry((product_id, Channel::parse(&channel)))
-            .or_insert(0) += units;
+        *overdue.entry((product_id, channel)).or_insert(0) += units;
     }
     Ok(overdue)
 }
 
-/// Every row, with `available` as a new hold would see it right now.
-pub fn stock(conn: &Connection) -> Result<Vec<StockRow>, AppError> {
+/// Every package and channel, with `available` as a new hold would see it right now.
+pub fn stock(db: &Db) -> Result<Vec<StockRow>, AppError> {
+    db.read(stock_rows)
+}
+
+fn stock_rows(conn: &Connection) -> Result<Vec<StockRow>, AppError> {
     let overdue = overdue_holds(conn, clock::now())?;
     let rows = conn
         .prepare_cached(
@@ -205,11 +223,10 @@ pub fn stock(conn: &Connection) -> Result<Vec<StockRow>, AppError> {
              FROM inventory i JOIN products p ON p.id = i.product_id ORDER BY i.product_id, i.channel",
         )?
         .query_map([], |r| {
-            let channel = Channel::parse(&r.get::<_, String>(2)?);
             Ok(StockRow {
                 product_id: r.get(0)?,
                 product_name: r.get(1)?,
-                channel,
+                channel: r.get(2)?,
                 capacity: r.get(3)?,
                 allocated: r.get(4)?,
                 held: r.get(5)?,
@@ -233,23 +250,61 @@ pub fn stock(conn: &Connection) -> Result<Vec<StockRow>, AppError> {
 }
 
 /// Available units per package on one channel.
-pub fn available(conn: &Connection, channel: Channel) -> Result<HashMap<i64, i64>, AppError> {
-    Ok(stock(conn)?
+pub(super) fn available(
+    conn: &Connection,
+    channel: Channel,
+) -> Result<HashMap<i64, i64>, AppError> {
+    Ok(stock_rows(conn)?
         .into_iter()
         .filter(|r| r.channel == channel)
         .map(|r| (r.product_id, r.available))
         .collect())
 }
 
-/// Admin: new capacity and allocations. Refused (nothing changed) if an allocation would drop below
-/// what is already held + sold, or the allocations would exceed the capacity.
+/// New capacity and allocations of a package, as an admin sets them; audited. Refused (nothing
+/// changed) if an allocation would drop below what is already held + sold, or the allocations
+/// would exceed the capacity. Returns the package's rows.
 pub fn set_allocations(
+    db: &Db,
+    product_id: i64,
+    split: Allocation,
+    actor: Actor,
+) -> Result<Vec<StockRow>, AppError> {
+    db.write(move |tx| {
+        allocate(tx, product_id, split)?;
+        audit::record(
+            tx,
+            actor,
+            None,
+            "inventory.allocate",
+            ("product", &product_id.to_string()),
+            serde_json::json!({"capacity": split.capacity, "direct": split.direct, "ota": split.ota}),
+        )?;
+        Ok(stock_rows(tx)?
+            .into_iter()
+            .filter(|r| r.product_id == product_id)
+            .collect())
+    })
+}
+
+/// A package's capacity and its split between the channels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Allocation {
+    pub capacity: i64,
+    pub direct: i64,
+    pub ota: i64,
+}
+
+pub(super) fn allocate(
     tx: &Transaction<'_>,
     product_id: i64,
-    capacity: i64,
-    direct: i64,
-    ota: i64,
+    split: Allocation,
 ) -> Result<(), AppError> {
+    let Allocation {
+        capacity,
+        direct,
+        ota,
+    } = split;
     for (field, v) in [
         ("capacity", capacity),
         ("allocations.direct", direct),
@@ -287,7 +342,7 @@ pub fn set_allocations(
     for (channel, allocated) in targets {
         let changed = tx
             .prepare_cached("UPDATE inventory SET allocated = MIN(allocated, ?3) WHERE product_id = ?1 AND channel = ?2 AND held + sold <= ?3")?
-            .execute(params![product_id, channel.as_str(), allocated])?;
+            .execute(params![product_id, channel, allocated])?;
         if changed != 1 {
             return Err(AppError::invalid_state(format!(
                 "The {} allocation cannot drop below the units already held or sold.",
@@ -299,91 +354,11 @@ pub fn set_allocations(
         tx.prepare_cached(
             "UPDATE inventory SET allocated = ?3 WHERE product_id = ?1 AND channel = ?2",
         )?
-        .execute(params![product_id, channel.as_str(), allocated])?;
+        .execute(params![product_id, channel, allocated])?;
     }
     tx.execute(
         "UPDATE products SET capacity = ?2 WHERE id = ?1",
         params![product_id, capacity],
     )?;
     Ok(())
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, JsonSchema)]
-pub struct StockCounters {
-    pub held: i64,
-    pub sold: i64,
-    pub used: i64,
-}
-
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct ReconciliationRow {
-    pub product_id: i64,
-    pub channel: Channel,
-    pub allocated: i64,
-    pub stored: StockCounters,
-    pub recomputed: StockCounters,
-    pub consistent: bool,
-}
-
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct Reconciliation {
-    pub consistent: bool,
-    #[serde(with = "clock::rfc3339")]
-    #[schemars(with = "String")]
-    pub generated_at: OffsetDateTime,
-    pub rows: Vec<ReconciliationRow>,
-}
-
-/// Stored counters beside the counts the rows imply. Read in one snapshot, so they agree exactly
-/// when the books are right.
-pub fn reconcile(conn: &Connection) -> Result<Reconciliation, AppError> {
-    let snapshot = conn.unchecked_transaction()?;
-    let conn: &Connection = &snapshot;
-    let mut recomputed: HashMap<(i64, Channel), StockCounters> = HashMap::new();
-    let mut stmt = conn.prepare_cached(
-        "SELECT product_id, 'ota', SUM(quantity), 0, 0 FROM reservations WHERE status IN ('ACTIVE', 'ORDERED') GROUP BY product_id
-         UNION ALL
-         SELECT l.product_id, 'direct', SUM(l.count), 0, 0 FROM orders o JOIN order_lines l ON l.order_id = o.id
-           WHERE o.channel = 'direct' AND o.status = 'PENDING_PAYMENT' GROUP BY l.product_id
-         UNION ALL
-         SELECT product_id, channel,
-                SUM(status = 'PRE_GENERATED'), SUM(status IN ('ACTIVE', 'USED')), SUM(status = 'USED')
-           FROM tickets GROUP BY product_id, channel",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, i64>(2)?,
-            r.get::<_, i64>(3)?,
-            r.get::<_, i64>(4)?,
-        ))
-    })?;
-    for row in rows {
-        let (product_id, channel, held, sold, used) = row?;
-        let c = recomputed
-            .entry((product_id, Channel::parse(&channel)))
-            .or_default();
-        c.held += held;
-        c.sold += sold;
-        c.used += used;
-    }
-    let rows: Vec<ReconciliationRow> = conn
-        .prepare_cached("SELECT product_id, channel, allocated, held, sold, used FROM inventory ORDER BY product_id, channel")?
-        .query_map([], |r| {
-            Ok((r.get::<_, i64>(0)?, Channel::parse(&r.get::<_, String>(1)?), r.get(2)?, StockCounters { held: r.get(3)?, sold: r.get(4)?, used: r.get(5)? }))
-        })?
-        .collect::<Result<Vec<_>, _>>()?
-        .into_iter()
-        .map(|(product_id, channel, allocated, stored)| {
-            let recomputed = recomputed.get(&(product_id, channel)).copied().unwrap_or_default();
-            let within = stored.held >= 0 && stored.sold >= 0 && stored.held + stored.sold <= allocated;
-            ReconciliationRow { product_id, channel, allocated, stored, recomputed, consistent: within && stored == recomputed }
-        })
-        .collect();
-    Ok(Reconciliation {
-        consistent: rows.iter().all(|r| r.consistent),
-        generated_at: clock::now(),
-        rows,
-    })
 }

@@ -1,18 +1,19 @@
-//! OTA API keys: `gw_live_` + 40 base62 characters (~238 bits). Only a SHA-256 hash and the first
-//! 12 characters are stored. Lookup is by prefix (indexed), then a constant-time comparison of the
-//! hashes, so neither the database index nor a string compare leaks timing about the secret part.
+//! OTA API keys (the `api_keys` table): `gw_live_` + 40 base62 characters (~238 bits). Only a
+//! SHA-256 hash and the first 12 characters are stored. Lookup is by prefix (indexed), then a
+//! constant-time comparison of the hashes, so neither the database index nor a string compare
+//! leaks timing about the secret part. Keys are created and revoked through `partners.rs`.
 
 use rusqlite::{params, Connection, Transaction};
 
 use crate::clock;
-use crate::db::ConnExt;
+use crate::db::{ConnExt, Db};
 use crate::error::AppError;
 use crate::ids;
 
 const KEY_PREFIX: &str = "gw_live_";
 const PREFIX_LEN: usize = 12;
 
-pub struct NewKey {
+pub(super) struct NewKey {
     pub key_id: i64,
     pub api_key: String,
     pub prefix: String,
@@ -28,7 +29,7 @@ pub struct KeyOwner {
     pub partner_active: bool,
 }
 
-pub fn create(
+pub(super) fn create(
     tx: &Transaction<'_>,
     partner_id: i64,
     label: &str,
@@ -49,7 +50,11 @@ pub fn create(
 }
 
 /// Resolves a presented key. `None` for anything that is not one of ours.
-pub fn resolve(conn: &Connection, presented: &str) -> Result<Option<KeyOwner>, AppError> {
+pub fn resolve(db: &Db, presented: &str) -> Result<Option<KeyOwner>, AppError> {
+    db.read(|c| find(c, presented))
+}
+
+fn find(conn: &Connection, presented: &str) -> Result<Option<KeyOwner>, AppError> {
     // `get`, not indexing: a non-ASCII string may have no character boundary at the prefix length.
     let prefix = match presented.get(..PREFIX_LEN) {
         Some(prefix) if presented.starts_with(KEY_PREFIX) && presented.len() <= 128 => prefix,
@@ -77,7 +82,7 @@ pub fn resolve(conn: &Connection, presented: &str) -> Result<Option<KeyOwner>, A
 }
 
 /// Revokes a key; returns its partner. Revoking twice is harmless.
-pub fn revoke(tx: &Transaction<'_>, key_id: i64) -> Result<i64, AppError> {
+pub(super) fn revoke(tx: &Transaction<'_>, key_id: i64) -> Result<i64, AppError> {
     let partner_id = tx
         .try_query_row(
             "SELECT partner_id FROM api_keys WHERE id = ?1",

@@ -1,55 +1,16 @@
-//! Login sessions. The token is random (256 bits), handed out once as bearer token and cookie, and
-//! stored only as its SHA-256.
+//! The `sessions` table: login sessions. The token is random (256 bits), handed out once as bearer
+//! token and cookie, and stored only as its SHA-256, so a copy of the database hands out nothing.
 
 use rusqlite::{params, Connection, Transaction};
 use time::{Duration, OffsetDateTime};
 
+use super::users::Role;
 use crate::clock;
-use crate::db::ConnExt;
+use crate::db::{ConnExt, Db};
 use crate::error::AppError;
 use crate::ids;
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Customer,
-    Venue,
-    Staff,
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Customer => "customer",
-            Role::Venue => "venue",
-            Role::Staff => "staff",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "customer" => Some(Role::Customer),
-            "venue" => Some(Role::Venue),
-            "staff" => Some(Role::Staff),
-            "admin" => Some(Role::Admin),
-            _ => None,
-        }
-    }
-}
-
+/// Who a live session belongs to.
 #[derive(Debug, Clone)]
 pub struct SessionUser {
     pub user_id: i64,
@@ -58,7 +19,7 @@ pub struct SessionUser {
     pub role: Role,
 }
 
-pub fn create(
+pub(super) fn create(
     tx: &Transaction<'_>,
     user_id: i64,
     ttl: Duration,
@@ -71,7 +32,12 @@ pub fn create(
     Ok((token, expires_at))
 }
 
-pub fn resolve(conn: &Connection, token: &str) -> Result<Option<SessionUser>, AppError> {
+/// The user of a presented token, if the session is live.
+pub fn resolve(db: &Db, token: &str) -> Result<Option<SessionUser>, AppError> {
+    db.read(|conn| find(conn, token))
+}
+
+fn find(conn: &Connection, token: &str) -> Result<Option<SessionUser>, AppError> {
     if token.is_empty() || token.len() > 128 {
         return Ok(None);
     }
@@ -83,25 +49,24 @@ pub fn resolve(conn: &Connection, token: &str) -> Result<Option<SessionUser>, Ap
             clock::to_db(clock::now())
         ],
         |r| {
-            let role: String = r.get(3)?;
             Ok(SessionUser {
                 user_id: r.get(0)?,
                 email: r.get(1)?,
                 name: r.get(2)?,
-                role: Role::parse(&role).unwrap_or(Role::Customer),
+                role: r.get(3)?,
             })
         },
     )
 }
 
-pub fn delete(tx: &Transaction<'_>, token: &str) -> Result<(), AppError> {
+pub(super) fn delete(tx: &Transaction<'_>, token: &str) -> Result<(), AppError> {
     tx.prepare_cached("DELETE FROM sessions WHERE token_hash = ?1")?
         .execute([ids::sha256_hex(token.as_bytes())])?;
     Ok(())
 }
 
 /// Called by the expiry job.
-pub fn purge_expired(tx: &Transaction<'_>, now: OffsetDateTime) -> Result<usize, AppError> {
+pub(super) fn purge_expired(tx: &Transaction<'_>, now: OffsetDateTime) -> Result<usize, AppError> {
     Ok(tx
         .prepare_cached("DELETE FROM sessions WHERE expires_at <= ?1")?
         .execute([clock::to_db(now)])?)

@@ -1,10 +1,11 @@
-//! Property test of the inventory engine itself: random sequences of stock moves on a real
+//! Property test of the inventory engine itself (a unit test: it drives the private steps): random sequences of stock moves on a real
 //! database, each in its own IMMEDIATE transaction, against a plain model. After every step the
 //! stored counters equal the model, the invariant holds, and a refused move changed nothing.
 
-use gangway::db::Db;
-use gangway::domain::inventory::{self, Channel};
 use proptest::prelude::*;
+
+use super::{self as inventory, Allocation, Channel};
+use crate::db::Db;
 
 const PRODUCTS: [i64; 3] = [106, 107, 108];
 
@@ -66,7 +67,7 @@ fn rows(db: &Db) -> Vec<(i64, Channel, Row)> {
         .query_map([], |r| {
             Ok((
                 r.get(0)?,
-                Channel::parse(&r.get::<_, String>(1)?),
+                r.get::<_, Channel>(1)?,
                 (r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?),
             ))
         })?
@@ -127,14 +128,23 @@ fn expected(
 
 fn apply(db: &Db, s: &Step, product: i64, cap: i64) -> bool {
     let (ch, q) = (s.channel, s.quantity);
-    db.write(|tx| match s.op {
+    let op = s.op;
+    db.write(move |tx| match op {
         Move::Hold => inventory::hold(tx, product, ch, q),
         Move::Release => inventory::release(tx, product, ch, q),
         Move::SellHeld => inventory::sell_held(tx, product, ch, q),
         Move::SellAvailable => inventory::sell_available(tx, product, ch, q),
         Move::Unsell => inventory::unsell(tx, product, ch, q),
         Move::MarkUsed => inventory::mark_used(tx, product, ch),
-        Move::Allocate { direct, ota } => inventory::set_allocations(tx, product, cap, direct, ota),
+        Move::Allocate { direct, ota } => inventory::allocate(
+            tx,
+            product,
+            Allocation {
+                capacity: cap,
+                direct,
+                ota,
+            },
+        ),
     })
     .is_ok()
 }
@@ -163,7 +173,8 @@ proptest! {
         let db = Db::open(&dir.path().join("props.db"), 1).unwrap();
         // Small allocations so that refusals are common.
         for p in PRODUCTS {
-            db.write(|tx| inventory::set_allocations(tx, p, 60, 20, 20)).unwrap();
+            let split = Allocation { capacity: 60, direct: 20, ota: 20 };
+            db.write(move |tx| inventory::allocate(tx, p, split)).unwrap();
         }
         let mut model = rows(&db);
         assert_invariant(&db, &model)?;

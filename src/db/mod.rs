@@ -14,6 +14,10 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::error::AppError;
 
+mod columns;
+pub(crate) use columns::text_enum;
+pub use columns::{is_unique_violation, ConnExt, UnknownValue};
+
 mod migrations {
     refinery::embed_migrations!("sql");
 }
@@ -76,15 +80,22 @@ impl Db {
     }
 
     /// Runs `f` inside `BEGIN IMMEDIATE … COMMIT`; any `Err` (or a panic) rolls everything back.
-    pub fn write<T>(
+    /// The job owns what it needs (`'static`): it may run on the writer's own thread.
+    pub fn write<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&Transaction<'_>) -> Result<T, AppError>,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, AppError> + Send + 'static,
     ) -> Result<T, AppError> {
         let mut conn = self.writer.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let value = f(&tx)?;
         tx.commit()?;
         Ok(value)
+    }
+
+    /// Writes a transactionally consistent, compacted copy to `target` (`VACUUM INTO`) while
+    /// other connections keep reading and writing.
+    pub fn backup_to(&self, target: &str) -> Result<(), AppError> {
+        self.read(|c| Ok(c.execute("VACUUM INTO ?1", [target]).map(|_| ())?))
     }
 
     /// Used by `/health`: a trivial query through the read pool.
@@ -204,39 +215,4 @@ fn spawn_checkpointer(path: &Path, writer: std::sync::Weak<FairLock>) {
     if let Err(e) = started {
         eprintln!("gangway: cannot start the WAL checkpointer: {e}");
     }
-}
-
-/// Small conveniences over rusqlite used by every domain module.
-pub trait ConnExt {
-    /// Like `query_row`, but "no row" is `Ok(None)`.
-    fn try_query_row<T, P: rusqlite::Params>(
-        &self,
-        sql: &str,
-        params: P,
-        map: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-    ) -> Result<Option<T>, AppError>;
-}
-
-impl ConnExt for Connection {
-    fn try_query_row<T, P: rusqlite::Params>(
-        &self,
-        sql: &str,
-        params: P,
-        map: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-    ) -> Result<Option<T>, AppError> {
-        let mut stmt = self.prepare_cached(sql)?;
-        let mut rows = stmt.query(params)?;
-        match rows.next()? {
-            Some(row) => Ok(Some(map(row)?)),
-            None => Ok(None),
-        }
-    }
-}
-
-/// Tells whether an error is SQLite's UNIQUE constraint failing (used to turn races on unique
-/// keys into the right 409 instead of a 500).
-pub fn is_unique_violation(e: &rusqlite::Error) -> bool {
-    matches!(e, rusqlite::Error::SqliteFailure(f, _)
-        if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
-            || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
 }

@@ -1,7 +1,7 @@
 //! Request guards: a handler's signature states the credential it needs, and the guard value is
-//! the proof. Failures are stashed for the catcher so they render as problem+json.
+//! the proof. The credentials themselves (keys, sessions) are checked by the domain; failures are
+//! stashed for the catcher so they render as problem+json.
 
-use rocket::http::Status;
 use rocket::outcome::Outcome;
 use rocket::request::{self, FromRequest, Request};
 use rocket_okapi::gen::OpenApiGenerator;
@@ -10,11 +10,14 @@ use rocket_okapi::okapi::openapi3::{
 };
 use rocket_okapi::request::{OpenApiFromRequest, RequestHeaderInput};
 
-use super::api_keys;
+use super::problem::stash;
 use super::rate_limit::{Bucket, Decision};
-use super::sessions::{self, Role, SessionUser};
-use crate::error::{stash, AppError};
-use crate::App;
+use super::{run, App};
+use crate::domain::api_keys;
+use crate::domain::sessions::{self, SessionUser};
+use crate::domain::tickets::Owner;
+use crate::domain::users::Role;
+use crate::error::AppError;
 
 pub const SESSION_COOKIE: &str = "gangway_session";
 
@@ -50,10 +53,10 @@ pub struct LoginThrottle;
 
 /// Who may see a ticket: the partner whose key issued it, or the user who bought it.
 #[derive(Debug, Clone, Copy)]
-pub enum TicketViewer {
-    Partner(i64),
-    User(i64),
-}
+pub struct TicketViewer(pub Owner);
+
+/// The raw session token of the request (bearer or cookie), to end it.
+pub struct SessionToken(pub Option<String>);
 
 fn app<'a>(req: &'a Request<'_>) -> &'a App {
     req.rocket()
@@ -62,16 +65,7 @@ fn app<'a>(req: &'a Request<'_>) -> &'a App {
 }
 
 fn fail<T>(req: &Request<'_>, e: AppError) -> request::Outcome<T, AppError> {
-    let status = Status::from_code(e.status().code).unwrap_or(Status::Unauthorized);
-    Outcome::Error((status, stash(req, e)))
-}
-
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, AppError> + Send + 'static,
-) -> Result<T, AppError> {
-    rocket::tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| AppError::Internal(format!("worker: {e}")))?
+    Outcome::Error(stash(req, e))
 }
 
 async fn authenticate_partner(req: &Request<'_>) -> Result<Partner, AppError> {
@@ -82,8 +76,7 @@ async fn authenticate_partner(req: &Request<'_>) -> Result<Partner, AppError> {
         .trim()
         .to_owned();
     let app = app(req);
-    let db = app.db.clone();
-    let owner = blocking(move || db.read(|c| api_keys::resolve(c, &presented)))
+    let owner = run(app, move |ctx| api_keys::resolve(&ctx.db, &presented))
         .await?
         .ok_or(AppError::Unauthenticated)?;
     if owner.revoked {
@@ -96,7 +89,7 @@ async fn authenticate_partner(req: &Request<'_>) -> Result<Partner, AppError> {
         Some(limit) => (Bucket::Key(owner.key_id), limit),
         None => (
             Bucket::Partner(owner.partner_id),
-            app.config.rate_limit_per_minute,
+            app.ctx.config.rate_limit_per_minute,
         ),
     };
     let decision = app.rate_limiter.check(bucket, limit);
@@ -112,7 +105,7 @@ async fn authenticate_partner(req: &Request<'_>) -> Result<Partner, AppError> {
     })
 }
 
-pub fn session_token(req: &Request<'_>) -> Option<String> {
+fn session_token(req: &Request<'_>) -> Option<String> {
     if let Some(h) = req.headers().get_one("Authorization") {
         let (scheme, token) = h.split_once(' ')?;
         return scheme
@@ -126,8 +119,7 @@ pub fn session_token(req: &Request<'_>) -> Option<String> {
 
 async fn authenticate_user(req: &Request<'_>) -> Result<SessionUser, AppError> {
     let token = session_token(req).ok_or(AppError::Unauthenticated)?;
-    let db = app(req).db.clone();
-    blocking(move || db.read(|c| sessions::resolve(c, &token)))
+    run(app(req), move |ctx| sessions::resolve(&ctx.db, &token))
         .await?
         .ok_or(AppError::Unauthenticated)
 }
@@ -180,11 +172,12 @@ guard!(Admin, req => user_with_role(req, &[Role::Admin]).await.map(Admin));
 guard!(Venue, req => user_with_role(req, &[Role::Venue, Role::Staff, Role::Admin]).await.map(Venue));
 guard!(TicketViewer, req => {
     if req.headers().contains("X-API-Key") {
-        authenticate_partner(req).await.map(|p| TicketViewer::Partner(p.partner_id))
+        authenticate_partner(req).await.map(|p| TicketViewer(Owner::Partner(p.partner_id)))
     } else {
-        authenticate_user(req).await.map(|u| TicketViewer::User(u.user_id))
+        authenticate_user(req).await.map(|u| TicketViewer(Owner::User(u.user_id)))
     }
 });
+guard!(SessionToken, req => Ok::<_, AppError>(SessionToken(session_token(req))));
 
 fn security(
     name: &str,
@@ -248,3 +241,4 @@ openapi_security!(Staff, bearer_scheme());
 openapi_security!(Admin, bearer_scheme());
 openapi_security!(Venue, bearer_scheme());
 openapi_security!(TicketViewer, api_key_scheme());
+openapi_security!(SessionToken, Ok(RequestHeaderInput::None));

@@ -1,0 +1,27 @@
+//! Operator administration (bearer token or console session): partners and keys, users,
+//! inventory, reconciliation, audit, reports. Staff may read; only admins change things.
+
+mod partners;
+mod reports;
+mod stock;
+
+use rocket_okapi::okapi::openapi3::OpenApi;
+use rocket_okapi::settings::OpenApiSettings;
+
+pub fn routes(settings: &OpenApiSettings) -> (Vec<rocket::Route>, OpenApi) {
+    let parts = [
+        partners::routes(settings),
+        stock::routes(settings),
+        reports::routes(settings),
+    ];
+    let mut routes = Vec::new();
+    let mut specs = Vec::new();
+    for (r, s) in parts {
+        routes.extend(r);
+        specs.push(("/", s));
+    }
+    (
+        routes,
+        rocket_okapi::okapi::merge::marge_spec_list(&specs).expect("admin specs merge"),
+    )
+}

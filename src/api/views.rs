@@ -1,0 +1,104 @@
+//! Domain answers with what only the HTTP layer knows added: URLs (the webhook, archives) and
+//! the key each list is answered under.
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use super::paging::Listed;
+use crate::domain::audit::AuditEntry;
+use crate::domain::batches::{Batch, BatchDetail, CreatedBatch, Scope};
+use crate::domain::orders::Order;
+use crate::domain::resellers::Reseller;
+use crate::domain::tickets::Ticket;
+
+/// Where the payment gateway reports payments (see the Payments section).
+pub const WEBHOOK_PATH: &str = "/payments/notify";
+
+impl Listed for Ticket {
+    const KEY: &'static str = "tickets";
+}
+
+impl Listed for Reseller {
+    const KEY: &'static str = "resellers";
+}
+
+impl Listed for AuditEntry {
+    const KEY: &'static str = "entries";
+}
+
+impl Listed for BatchView {
+    const KEY: &'static str = "batches";
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct OrderView {
+    #[serde(flatten)]
+    pub order: Order,
+    /// Where the payment gateway reports the result (signed, see the Payments section).
+    pub webhook_url: String,
+}
+
+impl From<Order> for OrderView {
+    fn from(order: Order) -> OrderView {
+        OrderView {
+            order,
+            webhook_url: WEBHOOK_PATH.to_owned(),
+        }
+    }
+}
+
+/// Where a batch's ZIP is downloaded, for the audience that asks.
+fn archive_url(scope: Scope, id: &str) -> String {
+    match scope {
+        Scope::Partner(_) => format!("/api/ota/batches/{id}/archive.zip"),
+        Scope::Operator => format!("/api/admin/batches/{id}/archive.zip"),
+    }
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct BatchView {
+    #[serde(flatten)]
+    pub batch: Batch,
+    pub archive_url: String,
+}
+
+impl BatchView {
+    pub fn new(batch: Batch, scope: Scope) -> BatchView {
+        BatchView {
+            archive_url: archive_url(scope, &batch.batch_id),
+            batch,
+        }
+    }
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct CreatedBatchView {
+    #[serde(flatten)]
+    pub batch: CreatedBatch,
+    pub archive_url: String,
+}
+
+impl CreatedBatchView {
+    pub fn new(batch: CreatedBatch, partner_id: i64) -> CreatedBatchView {
+        CreatedBatchView {
+            archive_url: archive_url(Scope::Partner(partner_id), &batch.batch_id),
+            batch,
+        }
+    }
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct BatchDetailView {
+    #[serde(flatten)]
+    pub detail: BatchDetail,
+    pub archive_url: String,
+}
+
+impl From<BatchDetail> for BatchDetailView {
+    fn from(detail: BatchDetail) -> BatchDetailView {
+        BatchDetailView {
+            archive_url: archive_url(Scope::Operator, &detail.batch.batch_id),
+            detail,
+        }
+    }
+}
