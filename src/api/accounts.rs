@@ -2,7 +2,7 @@
 
 use rocket::http::{Cookie, CookieJar, SameSite};
 use rocket::serde::json::Json;
-use rocket::{get, post, State};
+use rocket::{get, post};
 use rocket_okapi::settings::OpenApiSettings;
 use rocket_okapi::{openapi, openapi_get_routes_spec};
 use schemars::JsonSchema;
@@ -44,12 +44,9 @@ pub struct Registered {
 /// Creates a customer account. 409 `INVALID_STATE` if the email is taken.
 #[openapi(tag = "Accounts")]
 #[post("/register", data = "<body>")]
-async fn register(
-    app: &State<App>,
-    body: Body<Registration>,
-) -> ApiResult<CreatedJson<Registered>> {
+async fn register(app: App, body: Body<Registration>) -> ApiResult<CreatedJson<Registered>> {
     let r = body.0;
-    let user = run(app, move |ctx| {
+    let user = run(&app, move |ctx| {
         accounts::register(&ctx.db, &r.email, &r.password, &r.name)
     })
     .await?;
@@ -74,13 +71,13 @@ pub struct Credentials {
 #[openapi(tag = "Accounts")]
 #[post("/login", data = "<body>")]
 async fn login(
-    app: &State<App>,
+    app: App,
     _throttle: LoginThrottle,
     cookies: &CookieJar<'_>,
     body: Body<Credentials>,
 ) -> ApiResult<Json<LoggedIn>> {
     let c = body.0;
-    let session = run(app, move |ctx| {
+    let session = run(&app, move |ctx| {
         let ttl = time::Duration::hours(ctx.config.session_ttl_hours);
         accounts::login(&ctx.db, &c.email, &c.password, ttl)
     })
@@ -105,13 +102,13 @@ pub struct LoggedOut {
 #[openapi(tag = "Accounts")]
 #[post("/logout")]
 async fn logout(
-    app: &State<App>,
+    app: App,
     _user: AuthUser,
     cookies: &CookieJar<'_>,
     token: SessionToken,
 ) -> ApiResult<Json<LoggedOut>> {
     if let Some(token) = token.0 {
-        run(app, move |ctx| accounts::logout(&ctx.db, &token)).await?;
+        run(&app, move |ctx| accounts::logout(&ctx.db, &token)).await?;
     }
     cookies.remove(Cookie::build(SESSION_COOKIE).path("/"));
     Ok(Json(LoggedOut { logged_out: true }))

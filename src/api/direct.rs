@@ -1,16 +1,15 @@
 //! The direct channel: a logged-in customer orders, pays through the gateway, and gets tickets.
 
 use rocket::serde::json::Json;
-use rocket::{get, post, State};
+use rocket::{get, post};
 use rocket_okapi::settings::OpenApiSettings;
 use rocket_okapi::{openapi, openapi_get_routes_spec};
-use schemars::JsonSchema;
-use serde::Serialize;
 
 use super::body::Body;
 use super::guards::{AuthUser, Customer};
+use super::paging::Items;
 use super::views::OrderView;
-use super::{created, run, ApiResult, App, CreatedJson};
+use super::{answer, created, run, ApiResult, App, CreatedJson};
 use crate::domain::direct_orders::{self, Buyer, NewDirectOrder};
 use crate::domain::orders;
 use crate::domain::tickets::{self, Owner, Ticket};
@@ -26,7 +25,7 @@ pub fn routes(
 #[openapi(tag = "Direct sales")]
 #[post("/orders", data = "<body>")]
 async fn create_order(
-    app: &State<App>,
+    app: App,
     user: Customer,
     body: Body<NewDirectOrder>,
 ) -> ApiResult<CreatedJson<OrderView>> {
@@ -37,7 +36,7 @@ async fn create_order(
         email: u.email,
     };
     let req = body.0;
-    let order = run(app, move |ctx| {
+    let order = run(&app, move |ctx| {
         direct_orders::create_direct(ctx, buyer, req)
     })
     .await?;
@@ -50,22 +49,19 @@ async fn create_order(
 /// One of the customer's orders, with its tickets once paid.
 #[openapi(tag = "Direct sales")]
 #[get("/orders/<id>")]
-async fn get_order(app: &State<App>, user: AuthUser, id: String) -> ApiResult<Json<OrderView>> {
+async fn get_order(app: App, user: AuthUser, id: String) -> ApiResult<Json<OrderView>> {
     let owner = Owner::User(user.0.user_id);
-    let order = run(app, move |ctx| orders::get(ctx, &id, owner)).await?;
+    let order = run(&app, move |ctx| orders::get(ctx, &id, owner)).await?;
     Ok(Json(order.into()))
-}
-
-#[derive(Serialize, JsonSchema)]
-pub struct MyTickets {
-    pub tickets: Vec<Ticket>,
 }
 
 /// The customer's tickets, newest first; ACTIVE ones carry a fresh QR token.
 #[openapi(tag = "Direct sales")]
 #[get("/my/tickets")]
-async fn my_tickets(app: &State<App>, user: AuthUser) -> ApiResult<Json<MyTickets>> {
+async fn my_tickets(app: App, user: AuthUser) -> ApiResult<Json<Items<Ticket>>> {
     let user_id = user.0.user_id;
-    let tickets = run(app, move |ctx| tickets::list_for_user(ctx, user_id)).await?;
-    Ok(Json(MyTickets { tickets }))
+    answer(&app, move |ctx| {
+        tickets::list_for_user(ctx, user_id).map(Items)
+    })
+    .await
 }

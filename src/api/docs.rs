@@ -3,6 +3,20 @@
 use rocket_okapi::okapi::openapi3::{Info, OpenApi};
 use rocket_okapi::swagger_ui::{make_swagger_ui, SwaggerUIConfig};
 
+/// Routes and specs of several modules mounted under one prefix, as one part.
+pub fn combine(
+    parts: impl IntoIterator<Item = (Vec<rocket::Route>, OpenApi)>,
+) -> (Vec<rocket::Route>, OpenApi) {
+    let mut routes = Vec::new();
+    let mut specs = Vec::new();
+    for (r, s) in parts {
+        routes.extend(r);
+        specs.push(("/", s));
+    }
+    let spec = rocket_okapi::okapi::merge::marge_spec_list(&specs).expect("route specs merge");
+    (routes, spec)
+}
+
 pub fn merge(parts: Vec<(&'static str, OpenApi)>) -> OpenApi {
     let mut spec = rocket_okapi::okapi::merge::marge_spec_list(&parts).expect("route specs merge");
     spec.info = Info {

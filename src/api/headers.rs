@@ -7,7 +7,10 @@ use rocket_okapi::gen::OpenApiGenerator;
 use rocket_okapi::okapi::openapi3::{Object, Parameter, ParameterValue};
 use rocket_okapi::request::{OpenApiFromRequest, RequestHeaderInput};
 
+use super::body::RawBody;
+use super::{run, ApiResult, App};
 use crate::domain::idempotency::IdempotencyKey;
+use crate::domain::Ctx;
 use crate::error::AppError;
 
 /// The value of one request header, if the request has it.
@@ -89,4 +92,19 @@ impl IdempotencyHeader {
             .map(|k| IdempotencyKey::new(k, route, body))
             .transpose()
     }
+}
+
+/// An idempotent partner write: the key (if any) is fingerprinted with `route` and the raw body,
+/// and `op` runs with it, so a retry replays the first answer.
+pub async fn idempotent<B: Send + 'static, T: Send + 'static>(
+    app: &App,
+    partner_id: i64,
+    idem: IdempotencyHeader,
+    route: &str,
+    body: RawBody<B>,
+    op: fn(&Ctx, i64, B, Option<IdempotencyKey>) -> Result<T, AppError>,
+) -> ApiResult<T> {
+    let key = idem.for_request(route, &body.bytes)?;
+    let request = body.value;
+    run(app, move |ctx| op(ctx, partner_id, request, key)).await
 }

@@ -29,9 +29,13 @@ use std::time::Duration;
 use rocket::fairing::{AdHoc, Fairing};
 use rocket::figment::Figment;
 use rocket::http::Header;
+use rocket::outcome::Outcome;
+use rocket::request::{self, FromRequest, Request};
 use rocket::response::status::Created;
 use rocket::serde::json::Json;
 use rocket::{Build, Rocket};
+use rocket_okapi::gen::OpenApiGenerator;
+use rocket_okapi::request::{OpenApiFromRequest, RequestHeaderInput};
 use rocket_okapi::settings::OpenApiSettings;
 
 use crate::config::Config;
@@ -56,6 +60,26 @@ impl Deref for App {
     type Target = AppState;
     fn deref(&self) -> &AppState {
         &self.0
+    }
+}
+
+/// Handlers take the `App` itself as a guard (a cheap clone of the managed state).
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for App {
+    type Error = std::convert::Infallible;
+    async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, Self::Error> {
+        let app = req.rocket().state::<App>();
+        Outcome::Success(app.expect("App state is managed by build_rocket").clone())
+    }
+}
+
+impl<'r> OpenApiFromRequest<'r> for App {
+    fn from_request_input(
+        _: &mut OpenApiGenerator,
+        _: String,
+        _: bool,
+    ) -> rocket_okapi::Result<RequestHeaderInput> {
+        Ok(RequestHeaderInput::None)
     }
 }
 
@@ -85,6 +109,14 @@ pub async fn run<T: Send + 'static>(
     rocket::tokio::task::spawn_blocking(move || f(&app.ctx))
         .await
         .map_err(|e| AppError::Internal(format!("worker: {e}")))?
+}
+
+/// Runs `f` like [`run`] and answers its value as JSON: the body of most handlers.
+pub async fn answer<T: Send + 'static>(
+    app: &App,
+    f: impl FnOnce(&Ctx) -> Result<T, AppError> + Send + 'static,
+) -> ApiResult<Json<T>> {
+    run(app, f).await.map(Json)
 }
 
 /// 201 with a `Location` and a JSON body.

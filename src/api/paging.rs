@@ -1,6 +1,7 @@
 //! Lists and query parameters: one `Page` request type, one `Paged<T>` answer
-//! (`{"<items>": [...], "total_count", "page", "page_size"}`), and the parsers of optional query
-//! values that answer 422 naming the parameter.
+//! (`{"<items>": [...], "total_count", "page", "page_size"}`), `Items<T>` for short unpaged lists
+//! (`{"<items>": [...]}`), and the parsers of optional query values that answer 422 naming the
+//! parameter.
 
 use schemars::gen::SchemaGenerator;
 use schemars::schema::{InstanceType, ObjectValidation, Schema, SchemaObject};
@@ -74,13 +75,16 @@ pub struct Paged<T> {
     pub page_size: i64,
 }
 
+const COUNTS: [&str; 3] = ["total_count", "page", "page_size"];
+
 impl<T: Serialize + Listed> Serialize for Paged<T> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(4))?;
         map.serialize_entry(T::KEY, &self.items)?;
-        map.serialize_entry("total_count", &self.total_count)?;
-        map.serialize_entry("page", &self.page)?;
-        map.serialize_entry("page_size", &self.page_size)?;
+        let counts = [self.total_count, self.page, self.page_size];
+        for (name, value) in COUNTS.iter().zip(counts) {
+            map.serialize_entry(name, &value)?;
+        }
         map.end()
     }
 }
@@ -91,26 +95,52 @@ impl<T: JsonSchema + Listed> JsonSchema for Paged<T> {
     }
 
     fn json_schema(gen: &mut SchemaGenerator) -> Schema {
-        let mut object = ObjectValidation::default();
+        list_schema::<T>(gen, &COUNTS)
+    }
+}
+
+/// A short list answered whole.
+pub struct Items<T>(pub Vec<T>);
+
+impl<T: Serialize + Listed> Serialize for Items<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(1))?;
+        map.serialize_entry(T::KEY, &self.0)?;
+        map.end()
+    }
+}
+
+impl<T: JsonSchema + Listed> JsonSchema for Items<T> {
+    fn schema_name() -> String {
+        format!("{}List", T::schema_name())
+    }
+
+    fn json_schema(gen: &mut SchemaGenerator) -> Schema {
+        list_schema::<T>(gen, &[])
+    }
+}
+
+/// `{"<T::KEY>": [T], <each of counts>: integer}`, all required.
+fn list_schema<T: JsonSchema + Listed>(gen: &mut SchemaGenerator, counts: &[&str]) -> Schema {
+    let mut object = ObjectValidation::default();
+    object
+        .properties
+        .insert(T::KEY.to_owned(), gen.subschema_for::<Vec<T>>());
+    for count in counts {
         object
             .properties
-            .insert(T::KEY.to_owned(), gen.subschema_for::<Vec<T>>());
-        for count in ["total_count", "page", "page_size"] {
-            object
-                .properties
-                .insert(count.to_owned(), gen.subschema_for::<i64>());
-        }
-        object.required = [T::KEY, "total_count", "page", "page_size"]
-            .into_iter()
-            .map(str::to_owned)
-            .collect();
-        SchemaObject {
-            instance_type: Some(InstanceType::Object.into()),
-            object: Some(Box::new(object)),
-            ..Default::default()
-        }
-        .into()
+            .insert((*count).to_owned(), gen.subschema_for::<i64>());
     }
+    object.required = std::iter::once(T::KEY)
+        .chain(counts.iter().copied())
+        .map(str::to_owned)
+        .collect();
+    SchemaObject {
+        instance_type: Some(InstanceType::Object.into()),
+        object: Some(Box::new(object)),
+        ..Default::default()
+    }
+    .into()
 }
 
 /// Parses an optional RFC 3339 query parameter into the stored text form.

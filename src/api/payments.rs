@@ -1,13 +1,13 @@
 //! The payment gateway's webhook, HMAC-signed.
 
+use rocket::post;
 use rocket::serde::json::Json;
-use rocket::{post, State};
 use rocket_okapi::settings::OpenApiSettings;
 use rocket_okapi::{openapi, openapi_get_routes_spec};
 
 use super::body::RawBody;
 use super::headers::Signature;
-use super::{run, ApiResult, App};
+use super::{answer, ApiResult, App};
 use crate::domain::gateway::{self, Notification, NotificationResult};
 
 pub fn routes(
@@ -21,13 +21,12 @@ pub fn routes(
 #[openapi(tag = "Payments")]
 #[post("/notify", data = "<body>")]
 async fn notify(
-    app: &State<App>,
+    app: App,
     signature: Signature,
     body: RawBody<Notification>,
 ) -> ApiResult<Json<NotificationResult>> {
-    let result = run(app, move |ctx| {
+    answer(&app, move |ctx| {
         gateway::notify(ctx, signature.0.as_deref(), &body.bytes, body.value)
     })
-    .await?;
-    Ok(Json(result))
+    .await
 }

@@ -1,14 +1,14 @@
 //! Public routes: health and the catalog.
 
+use rocket::get;
 use rocket::http::Status;
 use rocket::serde::json::Json;
-use rocket::{get, State};
 use rocket_okapi::settings::OpenApiSettings;
 use rocket_okapi::{openapi, openapi_get_routes_spec};
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::{run, ApiResult, App};
+use super::{answer, run, ApiResult, App};
 use crate::domain::availability::{self, Catalog};
 
 pub fn routes(
@@ -25,8 +25,8 @@ pub struct Health {
 /// Liveness and database check: 503 when the database cannot be queried.
 #[openapi(tag = "Public")]
 #[get("/health")]
-async fn health(app: &State<App>) -> (Status, Json<Health>) {
-    match run(app, |ctx| ctx.db.ping()).await {
+async fn health(app: App) -> (Status, Json<Health>) {
+    match run(&app, |ctx| ctx.db.ping()).await {
         Ok(()) => (Status::Ok, Json(Health { status: "ok" })),
         Err(_) => (
             Status::ServiceUnavailable,
@@ -40,6 +40,6 @@ async fn health(app: &State<App>) -> (Status, Json<Health>) {
 /// Packages, prices (with savings versus adult) and direct-channel availability.
 #[openapi(tag = "Public")]
 #[get("/api/catalog")]
-async fn get_catalog(app: &State<App>) -> ApiResult<Json<Catalog>> {
-    Ok(Json(run(app, availability::catalog).await?))
+async fn get_catalog(app: App) -> ApiResult<Json<Catalog>> {
+    answer(&app, availability::catalog).await
 }

@@ -5,7 +5,7 @@ use base64::Engine;
 use rocket::http::{ContentType, Header};
 use rocket::response::{self, Responder};
 use rocket::serde::json::Json;
-use rocket::{get, post, Request, State};
+use rocket::{get, post, Request};
 use rocket_okapi::gen::OpenApiGenerator;
 use rocket_okapi::okapi::openapi3::Responses;
 use rocket_okapi::response::OpenApiResponderInner;
@@ -15,7 +15,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::guards::TicketViewer;
-use super::{created, run, ApiResult, App, CreatedJson};
+use super::{answer, created, run, ApiResult, App, CreatedJson};
 use crate::clock;
 use crate::domain::tickets::{self, TicketInfo};
 
@@ -37,12 +37,8 @@ pub struct QrCode {
 /// A fresh live QR token (30 minutes by default) and its PNG. 409 `TICKET_NOT_ACTIVE` unless ACTIVE.
 #[openapi(tag = "QR and redemption")]
 #[post("/<code>")]
-async fn new_qr(
-    app: &State<App>,
-    viewer: TicketViewer,
-    code: String,
-) -> ApiResult<CreatedJson<QrCode>> {
-    let qr = run(app, move |ctx| tickets::live_qr(ctx, &code, viewer.0)).await?;
+async fn new_qr(app: App, viewer: TicketViewer, code: String) -> ApiResult<CreatedJson<QrCode>> {
+    let qr = run(&app, move |ctx| tickets::live_qr(ctx, &code, viewer.0)).await?;
     let location = format!("/qr/{}/image.png", qr.ticket_code);
     Ok(created(
         location,
@@ -75,20 +71,14 @@ impl OpenApiResponderInner for NoStorePng {
 /// The QR image of a fresh live token, `image/png`, `Cache-Control: no-store`.
 #[openapi(tag = "QR and redemption")]
 #[get("/<code>/image.png")]
-async fn qr_image(app: &State<App>, viewer: TicketViewer, code: String) -> ApiResult<NoStorePng> {
-    let qr = run(app, move |ctx| tickets::live_qr(ctx, &code, viewer.0)).await?;
+async fn qr_image(app: App, viewer: TicketViewer, code: String) -> ApiResult<NoStorePng> {
+    let qr = run(&app, move |ctx| tickets::live_qr(ctx, &code, viewer.0)).await?;
     Ok(NoStorePng(qr.png))
 }
 
 /// Status and remaining uses, without issuing a QR token.
 #[openapi(tag = "QR and redemption")]
 #[get("/<code>/info")]
-async fn ticket_info(
-    app: &State<App>,
-    viewer: TicketViewer,
-    code: String,
-) -> ApiResult<Json<TicketInfo>> {
-    Ok(Json(
-        run(app, move |ctx| tickets::info(ctx, &code, viewer.0)).await?,
-    ))
+async fn ticket_info(app: App, viewer: TicketViewer, code: String) -> ApiResult<Json<TicketInfo>> {
+    answer(&app, move |ctx| tickets::info(ctx, &code, viewer.0)).await
 }

@@ -6,7 +6,7 @@ use rocket::serde::json::Json;
 use super::paging::{query_int, Page, Paged};
 use super::views::BatchView;
 use super::zip::{self, ZipStream};
-use super::{run, ApiResult, App};
+use super::{answer, run, ApiResult, App};
 use crate::domain::archive;
 use crate::domain::audit::Actor;
 use crate::domain::batches::{self, Scope};
@@ -60,7 +60,7 @@ pub async fn summary(
     reseller_id: Option<String>,
 ) -> ApiResult<Json<BillingSummary>> {
     let reseller_id = query_int(reseller_id.as_deref(), "reseller_id")?;
-    let summary = run(app, move |ctx| {
+    answer(app, move |ctx| {
         billing::summary(
             ctx,
             partner_id,
@@ -69,6 +69,5 @@ pub async fn summary(
             reseller_id,
         )
     })
-    .await?;
-    Ok(Json(summary))
+    .await
 }

@@ -1,13 +1,13 @@
 //! Redemption at the pier (role venue, staff or admin).
 
+use rocket::post;
 use rocket::serde::json::Json;
-use rocket::{post, State};
 use rocket_okapi::settings::OpenApiSettings;
 use rocket_okapi::{openapi, openapi_get_routes_spec};
 
 use super::body::Body;
 use super::guards::Venue;
-use super::{run, ApiResult, App};
+use super::{answer, ApiResult, App};
 use crate::domain::redemption::{self, Redeemed, Scan};
 
 pub fn routes(
@@ -20,9 +20,7 @@ pub fn routes(
 /// `scan_id` returns the first result and consumes nothing more.
 #[openapi(tag = "QR and redemption")]
 #[post("/redeem", data = "<body>")]
-async fn redeem(app: &State<App>, venue: Venue, body: Body<Scan>) -> ApiResult<Json<Redeemed>> {
+async fn redeem(app: App, venue: Venue, body: Body<Scan>) -> ApiResult<Json<Redeemed>> {
     let (scan, user_id) = (body.0, venue.0.user_id);
-    Ok(Json(
-        run(app, move |ctx| redemption::redeem(ctx, scan, user_id)).await?,
-    ))
+    answer(&app, move |ctx| redemption::redeem(ctx, scan, user_id)).await
 }

@@ -7,27 +7,33 @@ use serde::Serialize;
 use super::paging::Listed;
 use crate::domain::audit::AuditEntry;
 use crate::domain::batches::{Batch, BatchDetail, CreatedBatch, Scope};
+use crate::domain::catalog::Holiday;
+use crate::domain::inventory::StockRow;
 use crate::domain::orders::Order;
+use crate::domain::partners::Partner;
 use crate::domain::resellers::Reseller;
 use crate::domain::tickets::Ticket;
 
 /// Where the payment gateway reports payments (see the Payments section).
 pub const WEBHOOK_PATH: &str = "/payments/notify";
 
-impl Listed for Ticket {
-    const KEY: &'static str = "tickets";
+/// The key each list is answered under.
+macro_rules! listed {
+    ($($item:ty => $key:literal),* $(,)?) => {$(
+        impl Listed for $item {
+            const KEY: &'static str = $key;
+        }
+    )*};
 }
 
-impl Listed for Reseller {
-    const KEY: &'static str = "resellers";
-}
-
-impl Listed for AuditEntry {
-    const KEY: &'static str = "entries";
-}
-
-impl Listed for BatchView {
-    const KEY: &'static str = "batches";
+listed! {
+    Ticket => "tickets",
+    Reseller => "resellers",
+    AuditEntry => "entries",
+    BatchView => "batches",
+    Partner => "partners",
+    StockRow => "inventory",
+    Holiday => "holidays",
 }
 
 #[derive(Serialize, JsonSchema)]

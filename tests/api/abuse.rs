@@ -317,7 +317,7 @@ fn redeem(
     if let Some(id) = scan_id {
         body["scan_id"] = json!(id);
     }
-    app.post("/venue/redeem").bearer(scanner).json(&body).send()
+    app.scan(scanner, &body)
 }
 
 fn uses_left(app: &TestApp) -> i64 {
@@ -465,10 +465,7 @@ fn no_token_of_a_used_ticket_redeems_again() {
 fn tokens_signed_with_another_key_are_invalid() {
     let app = spawn_app();
     let p = app.partner("P");
-    let code = app.paid_order(&p, 106, 1)["tickets"][0]["ticket_code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let code = text_of(&app.sold_ticket(&p, 106), "ticket_code");
     let scanner = venue(&app);
     for key in [[0u8; 32], [7u8; 32], [255u8; 32]] {
         let other = QrSigner::new(key, time::Duration::minutes(30));
@@ -485,10 +482,7 @@ fn tokens_signed_with_another_key_are_invalid() {
 fn garbage_tokens_are_invalid_never_a_server_error() {
     let app = spawn_app();
     let p = app.partner("P");
-    let token = app.paid_order(&p, 106, 1)["tickets"][0]["qr_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = text_of(&app.sold_ticket(&p, 106), "qr_token");
     let scanner = venue(&app);
     let raw = URL_SAFE_NO_PAD.decode(&token).unwrap();
     let mut garbage: Vec<String> = (0..token.len()).map(|n| token[..n].to_owned()).collect();

@@ -68,10 +68,7 @@ fn a_reseller_sells_a_pre_generated_ticket_and_it_redeems() {
     let voucher = t["voucher_token"].as_str().unwrap();
     let scanner = venue(&app);
     // A voucher redeems only once its ticket is sold.
-    app.post("/venue/redeem")
-        .bearer(&scanner)
-        .json(&json!({"qr_token": voucher, "function_code": "ferry"}))
-        .send()
+    app.redeem(&scanner, voucher, "ferry")
         .problem(409, "TICKET_NOT_ACTIVE");
 
     let sale = json!({"customer_details": {"name": "Wai Lun", "email": "wl@example.com"}, "customer_type": "child", "visit_date": weekday_ahead(), "payment_reference": "KK-0001"});
@@ -106,12 +103,7 @@ fn a_reseller_sells_a_pre_generated_ticket_and_it_redeems() {
         .problem(409, "INVALID_STATE");
     assert_eq!(app.stock(106, "ota"), (2, 1, 2000));
 
-    let ok = app
-        .post("/venue/redeem")
-        .bearer(&scanner)
-        .json(&json!({"qr_token": voucher, "function_code": "ferry"}))
-        .send()
-        .expect(200);
+    let ok = app.redeem(&scanner, voucher, "ferry").expect(200);
     assert_eq!(ok.body["remaining_uses"], 1);
     let got = app
         .ota_get(&p, &format!("/api/ota/tickets/{code}"))
@@ -327,11 +319,7 @@ fn billing_settles_per_reseller_and_in_total() {
     let scanner = venue(&app);
     let voucher = batch.body["tickets"][0]["voucher_token"].as_str().unwrap();
     for f in ["ferry", "ferry", "buffet", "playground"] {
-        app.post("/venue/redeem")
-            .bearer(&scanner)
-            .json(&json!({"qr_token": voucher, "function_code": f}))
-            .send()
-            .expect(200);
+        app.redeem(&scanner, voucher, f).expect(200);
     }
     app.paid_order(&p, 107, 1); // unassigned: an order, no reseller
 

@@ -302,6 +302,24 @@ impl TestApp {
             .send()
     }
 
+    /// A paid order of one unit of `product_id`: its ticket.
+    pub fn sold_ticket(&self, p: &TestPartner, product_id: i64) -> Value {
+        self.paid_order(p, product_id, 1)["tickets"][0].clone()
+    }
+
+    /// A scanner at the gate presents a token for one function code.
+    pub fn redeem(&self, scanner: &str, token: &str, function_code: &str) -> Resp {
+        self.scan(
+            scanner,
+            &json!({"qr_token": token, "function_code": function_code}),
+        )
+    }
+
+    /// A scanner at the gate sends this redemption request.
+    pub fn scan(&self, scanner: &str, body: &Value) -> Resp {
+        self.post("/venue/redeem").bearer(scanner).json(body).send()
+    }
+
     /// A signed payment notification.
     pub fn notify(&self, body: &Value) -> Resp {
         let raw = serde_json::to_vec(body).unwrap();
@@ -561,6 +579,15 @@ pub fn decode_qr(png: &[u8]) -> String {
 /// A venue scanner's bearer token.
 pub fn venue(app: &TestApp) -> String {
     app.user("scanner@example.com", Role::Venue)
+}
+
+/// A string field of a JSON value (a ticket, an order) that must be there.
+#[track_caller]
+pub fn text_of(value: &Value, field: &str) -> String {
+    value[field]
+        .as_str()
+        .unwrap_or_else(|| panic!("no string {field} in {value}"))
+        .to_owned()
 }
 
 /// A timestamp of an answer, parsed (the test fails when it is not RFC 3339).

@@ -31,10 +31,8 @@ fn a_ticket_is_redeemed_use_by_use_until_it_is_used() {
     decode_qr(&image.bytes);
 
     let redeem = |f: &str| {
-        app.post("/venue/redeem")
-            .bearer(&scanner)
-            .json(&json!({"qr_token": token, "function_code": f, "venue_code": "PIER-1"}))
-            .send()
+        let scan = json!({"qr_token": token, "function_code": f, "venue_code": "PIER-1"});
+        app.scan(&scanner, &scan)
     };
     assert_eq!(redeem("ferry").expect(200).body["remaining_uses"], 1);
     assert_eq!(redeem("ferry").expect(200).body["remaining_uses"], 0);
@@ -79,24 +77,11 @@ fn a_ticket_is_redeemed_use_by_use_until_it_is_used() {
 fn a_repeated_scan_id_consumes_nothing_more() {
     let app = spawn_app();
     let p = app.partner("P");
-    let token = app.paid_order(&p, 106, 1)["tickets"][0]["qr_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = text_of(&app.sold_ticket(&p, 106), "qr_token");
     let scanner = venue(&app);
     let body = json!({"qr_token": token, "function_code": "buffet", "scan_id": "scan-42"});
-    let first = app
-        .post("/venue/redeem")
-        .bearer(&scanner)
-        .json(&body)
-        .send()
-        .expect(200);
-    let again = app
-        .post("/venue/redeem")
-        .bearer(&scanner)
-        .json(&body)
-        .send()
-        .expect(200);
+    let first = app.scan(&scanner, &body).expect(200);
+    let again = app.scan(&scanner, &body).expect(200);
     assert_eq!(first.body, again.body);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM redemptions"), 1);
 }
@@ -105,17 +90,9 @@ fn a_repeated_scan_id_consumes_nothing_more() {
 fn forged_expired_and_truncated_tokens_are_refused() {
     let app = spawn_app();
     let p = app.partner("P");
-    let token = app.paid_order(&p, 106, 1)["tickets"][0]["qr_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = text_of(&app.sold_ticket(&p, 106), "qr_token");
     let scanner = venue(&app);
-    let redeem = |t: &str| {
-        app.post("/venue/redeem")
-            .bearer(&scanner)
-            .json(&json!({"qr_token": t, "function_code": "ferry"}))
-            .send()
-    };
+    let redeem = |t: &str| app.redeem(&scanner, t, "ferry");
     redeem(&token[..token.len() - 3]).problem(422, "QR_INVALID");
     redeem("hello").problem(422, "QR_INVALID");
     let mut bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -146,10 +123,7 @@ fn forged_expired_and_truncated_tokens_are_refused() {
     )
     .problem(401, "UNAUTHENTICATED");
     let customer = app.user("c@example.com", gangway::domain::users::Role::Customer);
-    app.post("/venue/redeem")
-        .bearer(&customer)
-        .json(&json!({"qr_token": token, "function_code": "ferry"}))
-        .send()
+    app.redeem(&customer, &token, "ferry")
         .problem(403, "FORBIDDEN");
     assert_eq!(
         app.scalar("SELECT SUM(remaining_uses) FROM ticket_entitlements"),

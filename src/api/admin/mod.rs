@@ -9,19 +9,9 @@ use rocket_okapi::okapi::openapi3::OpenApi;
 use rocket_okapi::settings::OpenApiSettings;
 
 pub fn routes(settings: &OpenApiSettings) -> (Vec<rocket::Route>, OpenApi) {
-    let parts = [
+    crate::api::docs::combine([
         partners::routes(settings),
         stock::routes(settings),
         reports::routes(settings),
-    ];
-    let mut routes = Vec::new();
-    let mut specs = Vec::new();
-    for (r, s) in parts {
-        routes.extend(r);
-        specs.push(("/", s));
-    }
-    (
-        routes,
-        rocket_okapi::okapi::merge::marge_spec_list(&specs).expect("admin specs merge"),
-    )
+    ])
 }

@@ -1,15 +1,16 @@
 //! Partners, their API keys, and user accounts.
 
 use rocket::serde::json::Json;
-use rocket::{delete, get, patch, post, State};
+use rocket::{delete, get, patch, post};
 use rocket_okapi::settings::OpenApiSettings;
 use rocket_okapi::{openapi, openapi_get_routes_spec};
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::api::body::Body;
 use crate::api::guards::{Admin, Staff};
-use crate::api::{created, run, ApiResult, App, CreatedJson};
+use crate::api::paging::Items;
+use crate::api::{answer, created, run, ApiResult, App, CreatedJson};
 use crate::domain::accounts::{self, NewAccount};
 use crate::domain::audit::Actor;
 use crate::domain::partners::{self, ApiKeyInfo, CreatedKey, Partner};
@@ -32,13 +33,13 @@ pub struct NewPartner {
 #[openapi(tag = "Admin")]
 #[post("/partners", data = "<body>")]
 async fn create_partner(
-    app: &State<App>,
+    app: App,
     admin: Admin,
     body: Body<NewPartner>,
 ) -> ApiResult<CreatedJson<Partner>> {
     let p = body.0;
     let actor = Actor::User(admin.0.user_id);
-    let partner = run(app, move |ctx| {
+    let partner = run(&app, move |ctx| {
         partners::create(&ctx.db, &p.name, &p.contact_email, actor)
     })
     .await?;
@@ -48,17 +49,11 @@ async fn create_partner(
     ))
 }
 
-#[derive(Serialize, JsonSchema)]
-pub struct PartnerList {
-    pub partners: Vec<Partner>,
-}
-
 /// All partners with their keys (prefixes only).
 #[openapi(tag = "Admin")]
 #[get("/partners")]
-async fn list_partners(app: &State<App>, _staff: Staff) -> ApiResult<Json<PartnerList>> {
-    let partners = run(app, |ctx| partners::list(&ctx.db)).await?;
-    Ok(Json(PartnerList { partners }))
+async fn list_partners(app: App, _staff: Staff) -> ApiResult<Json<Items<Partner>>> {
+    answer(&app, |ctx| partners::list(&ctx.db).map(Items)).await
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -71,18 +66,17 @@ pub struct PartnerUpdate {
 #[openapi(tag = "Admin")]
 #[patch("/partners/<id>", data = "<body>")]
 async fn update_partner(
-    app: &State<App>,
+    app: App,
     admin: Admin,
     id: i64,
     body: Body<PartnerUpdate>,
 ) -> ApiResult<Json<Partner>> {
     let status = body.0.status;
     let actor = Actor::User(admin.0.user_id);
-    let partner = run(app, move |ctx| {
+    answer(&app, move |ctx| {
         partners::set_status(&ctx.db, id, &status, actor)
     })
-    .await?;
-    Ok(Json(partner))
+    .await
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -98,14 +92,14 @@ pub struct NewKey {
 #[openapi(tag = "Admin")]
 #[post("/partners/<id>/api-keys", data = "<body>")]
 async fn create_key(
-    app: &State<App>,
+    app: App,
     admin: Admin,
     id: i64,
     body: Body<NewKey>,
 ) -> ApiResult<CreatedJson<CreatedKey>> {
     let k = body.0;
     let actor = Actor::User(admin.0.user_id);
-    let key = run(app, move |ctx| {
+    let key = run(&app, move |ctx| {
         partners::create_key(&ctx.db, id, &k.label, k.rate_limit_per_minute, actor)
     })
     .await?;
@@ -115,22 +109,24 @@ async fn create_key(
 /// Revokes a key at once; its next call gets 403.
 #[openapi(tag = "Admin")]
 #[delete("/api-keys/<key_id>")]
-async fn revoke_key(app: &State<App>, admin: Admin, key_id: i64) -> ApiResult<Json<ApiKeyInfo>> {
+async fn revoke_key(app: App, admin: Admin, key_id: i64) -> ApiResult<Json<ApiKeyInfo>> {
     let actor = Actor::User(admin.0.user_id);
-    let key = run(app, move |ctx| partners::revoke_key(&ctx.db, key_id, actor)).await?;
-    Ok(Json(key))
+    answer(&app, move |ctx| {
+        partners::revoke_key(&ctx.db, key_id, actor)
+    })
+    .await
 }
 
 /// Creates a user of any role (venue scanners, staff, admins).
 #[openapi(tag = "Admin")]
 #[post("/users", data = "<body>")]
 async fn create_user(
-    app: &State<App>,
+    app: App,
     admin: Admin,
     body: Body<NewAccount>,
 ) -> ApiResult<CreatedJson<User>> {
     let account = body.0;
     let actor = Actor::User(admin.0.user_id);
-    let user = run(app, move |ctx| accounts::create(&ctx.db, &account, actor)).await?;
+    let user = run(&app, move |ctx| accounts::create(&ctx.db, &account, actor)).await?;
     Ok(created(format!("/api/admin/users/{}", user.user_id), user))
 }

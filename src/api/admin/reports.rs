@@ -1,7 +1,7 @@
 //! What staff read: sales, the audit log, every partner's batches, resellers and settlement.
 
+use rocket::get;
 use rocket::serde::json::Json;
-use rocket::{get, State};
 use rocket_okapi::settings::OpenApiSettings;
 use rocket_okapi::{openapi, openapi_get_routes_spec};
 
@@ -10,7 +10,7 @@ use crate::api::paging::{query_int, query_time, Page, Paged};
 use crate::api::shared::{archive, batch_list, reseller_list, summary};
 use crate::api::views::{BatchDetailView, BatchView};
 use crate::api::zip::ZipStream;
-use crate::api::{run, ApiResult, App};
+use crate::api::{answer, run, ApiResult, App};
 use crate::domain::audit::{self, Actor, AuditEntry, AuditFilter};
 use crate::domain::batches::{self, Scope};
 use crate::domain::billing::BillingSummary;
@@ -27,13 +27,9 @@ pub fn routes(
 /// Tickets sold and gross revenue per day (UTC) over the last `days` days (1–366, default 14).
 #[openapi(tag = "Admin")]
 #[get("/reports/sales?<days>")]
-async fn sales(
-    app: &State<App>,
-    _staff: Staff,
-    days: Option<String>,
-) -> ApiResult<Json<SalesReport>> {
+async fn sales(app: App, _staff: Staff, days: Option<String>) -> ApiResult<Json<SalesReport>> {
     let days = query_int(days.as_deref(), "days")?.unwrap_or(14);
-    Ok(Json(run(app, move |ctx| reports::sales(ctx, days)).await?))
+    answer(&app, move |ctx| reports::sales(ctx, days)).await
 }
 
 /// The audit log, newest first.
@@ -41,7 +37,7 @@ async fn sales(
 #[get("/audit?<partner_id>&<action>&<from>&<to>&<page>&<limit>")]
 #[allow(clippy::too_many_arguments)]
 async fn audit_log(
-    app: &State<App>,
+    app: App,
     _staff: Staff,
     partner_id: Option<String>,
     action: Option<String>,
@@ -57,7 +53,7 @@ async fn audit_log(
         from: query_time(from.as_deref(), "from")?,
         to: query_time(to.as_deref(), "to")?,
     };
-    let found = run(app, move |ctx| {
+    let found = run(&app, move |ctx| {
         audit::list(&ctx.db, &filter, p.limit, p.offset())
     })
     .await?;
@@ -68,60 +64,56 @@ async fn audit_log(
 #[openapi(tag = "Admin")]
 #[get("/batches?<page>&<limit>")]
 async fn list_batches(
-    app: &State<App>,
+    app: App,
     _staff: Staff,
     page: Option<String>,
     limit: Option<String>,
 ) -> ApiResult<Json<Paged<BatchView>>> {
     let p = Page::parse(page.as_deref(), limit.as_deref(), 50, 1000)?;
-    batch_list(app, Scope::Operator, p).await
+    batch_list(&app, Scope::Operator, p).await
 }
 
 /// One batch with all its tickets.
 #[openapi(tag = "Admin")]
 #[get("/batches/<id>")]
-async fn get_batch(
-    app: &State<App>,
-    _staff: Staff,
-    id: String,
-) -> ApiResult<Json<BatchDetailView>> {
-    let detail = run(app, move |ctx| batches::detail(&ctx.db, &id)).await?;
+async fn get_batch(app: App, _staff: Staff, id: String) -> ApiResult<Json<BatchDetailView>> {
+    let detail = run(&app, move |ctx| batches::detail(&ctx.db, &id)).await?;
     Ok(Json(detail.into()))
 }
 
 /// The batch ZIP, for download in the console (the session cookie authenticates it).
 #[openapi(tag = "Admin")]
 #[get("/batches/<id>/archive.zip")]
-async fn batch_archive(app: &State<App>, staff: Staff, id: String) -> ApiResult<ZipStream> {
-    archive(app, id, Scope::Operator, Actor::User(staff.0.user_id)).await
+async fn batch_archive(app: App, staff: Staff, id: String) -> ApiResult<ZipStream> {
+    archive(&app, id, Scope::Operator, Actor::User(staff.0.user_id)).await
 }
 
 /// A partner's resellers (the console's settlement view).
 #[openapi(tag = "Admin")]
 #[get("/partners/<id>/resellers?<status>&<page>&<limit>")]
 async fn partner_resellers(
-    app: &State<App>,
+    app: App,
     _staff: Staff,
     id: i64,
     status: Option<String>,
     page: Option<String>,
     limit: Option<String>,
 ) -> ApiResult<Json<Paged<Reseller>>> {
-    run(app, move |ctx| partners::get(&ctx.db, id)).await?;
-    reseller_list(app, id, status, page, limit).await
+    run(&app, move |ctx| partners::get(&ctx.db, id)).await?;
+    reseller_list(&app, id, status, page, limit).await
 }
 
 /// A partner's settlement summary, as the partner sees it.
 #[openapi(tag = "Admin")]
 #[get("/partners/<id>/billing/summary?<period_start>&<period_end>&<reseller_id>")]
 async fn partner_billing(
-    app: &State<App>,
+    app: App,
     _staff: Staff,
     id: i64,
     period_start: Option<String>,
     period_end: Option<String>,
     reseller_id: Option<String>,
 ) -> ApiResult<Json<BillingSummary>> {
-    run(app, move |ctx| partners::get(&ctx.db, id)).await?;
-    summary(app, id, period_start, period_end, reseller_id).await
+    run(&app, move |ctx| partners::get(&ctx.db, id)).await?;
+    summary(&app, id, period_start, period_end, reseller_id).await
 }

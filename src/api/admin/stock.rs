@@ -1,15 +1,16 @@
 //! Inventory, the reconciliation report, and the holidays that price as weekend.
 
 use rocket::serde::json::Json;
-use rocket::{delete, get, put, State};
+use rocket::{delete, get, put};
 use rocket_okapi::settings::OpenApiSettings;
 use rocket_okapi::{openapi, openapi_get_routes_spec};
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::api::body::Body;
 use crate::api::guards::{Admin, Staff};
-use crate::api::{run, ApiResult, App};
+use crate::api::paging::Items;
+use crate::api::{answer, ApiResult, App};
 use crate::domain::audit::Actor;
 use crate::domain::catalog::{self, Holiday};
 use crate::domain::inventory::{self, Allocation, StockRow};
@@ -21,17 +22,11 @@ pub fn routes(
     openapi_get_routes_spec![settings: get_inventory, put_inventory, reconciliation, list_holidays, put_holiday, delete_holiday]
 }
 
-#[derive(Serialize, JsonSchema)]
-pub struct InventoryList {
-    pub inventory: Vec<StockRow>,
-}
-
 /// Stock per package and channel.
 #[openapi(tag = "Admin")]
 #[get("/inventory")]
-async fn get_inventory(app: &State<App>, _staff: Staff) -> ApiResult<Json<InventoryList>> {
-    let inventory = run(app, |ctx| inventory::stock(&ctx.db)).await?;
-    Ok(Json(InventoryList { inventory }))
+async fn get_inventory(app: App, _staff: Staff) -> ApiResult<Json<Items<StockRow>>> {
+    answer(&app, |ctx| inventory::stock(&ctx.db).map(Items)).await
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -51,11 +46,11 @@ pub struct InventoryUpdate {
 #[openapi(tag = "Admin")]
 #[put("/inventory/<product_id>", data = "<body>")]
 async fn put_inventory(
-    app: &State<App>,
+    app: App,
     admin: Admin,
     product_id: i64,
     body: Body<InventoryUpdate>,
-) -> ApiResult<Json<InventoryList>> {
+) -> ApiResult<Json<Items<StockRow>>> {
     let u = body.0;
     let split = Allocation {
         capacity: u.capacity,
@@ -63,31 +58,24 @@ async fn put_inventory(
         ota: u.allocations.ota,
     };
     let actor = Actor::User(admin.0.user_id);
-    let inventory = run(app, move |ctx| {
-        inventory::set_allocations(&ctx.db, product_id, split, actor)
+    answer(&app, move |ctx| {
+        inventory::set_allocations(&ctx.db, product_id, split, actor).map(Items)
     })
-    .await?;
-    Ok(Json(InventoryList { inventory }))
+    .await
 }
 
 /// Stored counters beside the counts recomputed from reservations, orders and tickets.
 #[openapi(tag = "Admin")]
 #[get("/reports/reconciliation")]
-async fn reconciliation(app: &State<App>, _staff: Staff) -> ApiResult<Json<Reconciliation>> {
-    Ok(Json(run(app, |ctx| report(&ctx.db)).await?))
-}
-
-#[derive(Serialize, JsonSchema)]
-pub struct HolidayList {
-    pub holidays: Vec<Holiday>,
+async fn reconciliation(app: App, _staff: Staff) -> ApiResult<Json<Reconciliation>> {
+    answer(&app, |ctx| report(&ctx.db)).await
 }
 
 /// Dates that price as weekend.
 #[openapi(tag = "Admin")]
 #[get("/holidays")]
-async fn list_holidays(app: &State<App>, _staff: Staff) -> ApiResult<Json<HolidayList>> {
-    let holidays = run(app, |ctx| catalog::list_holidays(&ctx.db)).await?;
-    Ok(Json(HolidayList { holidays }))
+async fn list_holidays(app: App, _staff: Staff) -> ApiResult<Json<Items<Holiday>>> {
+    answer(&app, |ctx| catalog::list_holidays(&ctx.db).map(Items)).await
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -101,32 +89,26 @@ pub struct HolidayName {
 #[openapi(tag = "Admin")]
 #[put("/holidays/<date>", data = "<body>")]
 async fn put_holiday(
-    app: &State<App>,
+    app: App,
     admin: Admin,
     date: String,
     body: Body<HolidayName>,
-) -> ApiResult<Json<HolidayList>> {
+) -> ApiResult<Json<Items<Holiday>>> {
     let name = body.0.name;
     let actor = Actor::User(admin.0.user_id);
-    let holidays = run(app, move |ctx| {
-        catalog::set_holiday(&ctx.db, &date, &name, actor)
+    answer(&app, move |ctx| {
+        catalog::set_holiday(&ctx.db, &date, &name, actor).map(Items)
     })
-    .await?;
-    Ok(Json(HolidayList { holidays }))
+    .await
 }
 
 /// Removes a holiday.
 #[openapi(tag = "Admin")]
 #[delete("/holidays/<date>")]
-async fn delete_holiday(
-    app: &State<App>,
-    admin: Admin,
-    date: String,
-) -> ApiResult<Json<HolidayList>> {
+async fn delete_holiday(app: App, admin: Admin, date: String) -> ApiResult<Json<Items<Holiday>>> {
     let actor = Actor::User(admin.0.user_id);
-    let holidays = run(app, move |ctx| {
-        catalog::remove_holiday(&ctx.db, &date, actor)
+    answer(&app, move |ctx| {
+        catalog::remove_holiday(&ctx.db, &date, actor).map(Items)
     })
-    .await?;
-    Ok(Json(HolidayList { holidays }))
+    .await
 }

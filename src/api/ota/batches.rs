@@ -1,13 +1,13 @@
 //! OTA batches: bulk generation of pre-generated tickets, listing, and the ZIP archive.
 
 use rocket::serde::json::Json;
-use rocket::{get, post, State};
+use rocket::{get, post};
 use rocket_okapi::settings::OpenApiSettings;
 use rocket_okapi::{openapi, openapi_get_routes_spec};
 
 use crate::api::body::RawBody;
 use crate::api::guards::Partner;
-use crate::api::headers::IdempotencyHeader;
+use crate::api::headers::{idempotent, IdempotencyHeader};
 use crate::api::paging::{Page, Paged};
 use crate::api::shared::{archive, batch_list};
 use crate::api::views::{BatchView, CreatedBatchView};
@@ -27,16 +27,20 @@ pub fn routes(
 #[openapi(tag = "OTA batches")]
 #[post("/tickets/bulk-generate", data = "<body>")]
 async fn bulk_generate(
-    app: &State<App>,
+    app: App,
     partner: Partner,
     idem: IdempotencyHeader,
     body: RawBody<NewBatch>,
 ) -> ApiResult<CreatedJson<CreatedBatchView>> {
-    let key = idem.for_request("bulk-generate", &body.bytes)?;
-    let req = body.value;
-    let batch = run(app, move |ctx| {
-        batches::bulk_generate(ctx, partner.partner_id, req, key)
-    })
+    let route = "bulk-generate";
+    let batch = idempotent(
+        &app,
+        partner.partner_id,
+        idem,
+        route,
+        body,
+        batches::bulk_generate,
+    )
     .await?;
     Ok(created(
         format!("/api/ota/batches/{}", batch.batch_id),
@@ -48,21 +52,21 @@ async fn bulk_generate(
 #[openapi(tag = "OTA batches")]
 #[get("/batches?<page>&<limit>")]
 async fn list_batches(
-    app: &State<App>,
+    app: App,
     partner: Partner,
     page: Option<String>,
     limit: Option<String>,
 ) -> ApiResult<Json<Paged<BatchView>>> {
     let p = Page::parse(page.as_deref(), limit.as_deref(), 50, 1000)?;
-    batch_list(app, Scope::Partner(partner.partner_id), p).await
+    batch_list(&app, Scope::Partner(partner.partner_id), p).await
 }
 
 /// One batch with a count per ticket status.
 #[openapi(tag = "OTA batches")]
 #[get("/batches/<id>")]
-async fn get_batch(app: &State<App>, partner: Partner, id: String) -> ApiResult<Json<BatchView>> {
+async fn get_batch(app: App, partner: Partner, id: String) -> ApiResult<Json<BatchView>> {
     let scope = Scope::Partner(partner.partner_id);
-    let batch = run(app, move |ctx| batches::get(&ctx.db, &id, scope)).await?;
+    let batch = run(&app, move |ctx| batches::get(&ctx.db, &id, scope)).await?;
     Ok(Json(BatchView::new(batch, scope)))
 }
 
@@ -70,7 +74,7 @@ async fn get_batch(app: &State<App>, partner: Partner, id: String) -> ApiResult<
 /// (`ticket_code,product_id,status,voucher_token,batch_id,reseller_code`), streamed.
 #[openapi(tag = "OTA batches")]
 #[get("/batches/<id>/archive.zip")]
-async fn batch_archive(app: &State<App>, partner: Partner, id: String) -> ApiResult<ZipStream> {
+async fn batch_archive(app: App, partner: Partner, id: String) -> ApiResult<ZipStream> {
     let scope = Scope::Partner(partner.partner_id);
-    archive(app, id, scope, Actor::Partner(partner.partner_id)).await
+    archive(&app, id, scope, Actor::Partner(partner.partner_id)).await
 }

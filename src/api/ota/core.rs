@@ -1,15 +1,15 @@
 //! OTA inventory, reservations, orders and activation.
 
 use rocket::serde::json::Json;
-use rocket::{delete, get, post, State};
+use rocket::{delete, get, post};
 use rocket_okapi::settings::OpenApiSettings;
 use rocket_okapi::{openapi, openapi_get_routes_spec};
 
 use crate::api::body::RawBody;
 use crate::api::guards::Partner;
-use crate::api::headers::IdempotencyHeader;
+use crate::api::headers::{idempotent, IdempotencyHeader};
 use crate::api::views::OrderView;
-use crate::api::{created, run, ApiResult, App, CreatedJson};
+use crate::api::{answer, created, run, ApiResult, App, CreatedJson};
 use crate::domain::availability::{self, OtaInventory};
 use crate::domain::orders;
 use crate::domain::ota_orders::{self, NewOtaOrder};
@@ -28,13 +28,13 @@ pub fn routes(
 #[openapi(tag = "OTA")]
 #[get("/inventory?<product_ids>&<date_from>&<date_to>")]
 async fn ota_inventory(
-    app: &State<App>,
+    app: App,
     _partner: Partner,
     product_ids: Option<String>,
     date_from: Option<String>,
     date_to: Option<String>,
 ) -> ApiResult<Json<OtaInventory>> {
-    let inventory = run(app, move |ctx| {
+    answer(&app, move |ctx| {
         availability::ota_inventory(
             ctx,
             product_ids.as_deref(),
@@ -42,8 +42,7 @@ async fn ota_inventory(
             date_to.as_deref(),
         )
     })
-    .await?;
-    Ok(Json(inventory))
+    .await
 }
 
 /// Holds units of one package on the OTA channel. 409 `INSUFFICIENT_INVENTORY` when short:
@@ -51,16 +50,19 @@ async fn ota_inventory(
 #[openapi(tag = "OTA")]
 #[post("/reserve", data = "<body>")]
 async fn reserve(
-    app: &State<App>,
+    app: App,
     partner: Partner,
     idem: IdempotencyHeader,
     body: RawBody<NewReservation>,
 ) -> ApiResult<CreatedJson<Reservation>> {
-    let key = idem.for_request("reserve", &body.bytes)?;
-    let req = body.value;
-    let r = run(app, move |ctx| {
-        reservations::reserve(ctx, partner.partner_id, req, key)
-    })
+    let r = idempotent(
+        &app,
+        partner.partner_id,
+        idem,
+        "reserve",
+        body,
+        reservations::reserve,
+    )
     .await?;
     Ok(created(
         format!("/api/ota/reservations/{}", r.reservation_id),
@@ -71,31 +73,25 @@ async fn reserve(
 /// One of the partner's reservations.
 #[openapi(tag = "OTA")]
 #[get("/reservations/<id>")]
-async fn get_reservation(
-    app: &State<App>,
-    partner: Partner,
-    id: String,
-) -> ApiResult<Json<Reservation>> {
-    let r = run(app, move |ctx| {
+async fn get_reservation(app: App, partner: Partner, id: String) -> ApiResult<Json<Reservation>> {
+    answer(&app, move |ctx| {
         reservations::get(&ctx.db, partner.partner_id, &id)
     })
-    .await?;
-    Ok(Json(r))
+    .await
 }
 
 /// Cancels a live reservation; its units are released. 409 once ordered, activated or expired.
 #[openapi(tag = "OTA")]
 #[delete("/reservations/<id>")]
 async fn cancel_reservation(
-    app: &State<App>,
+    app: App,
     partner: Partner,
     id: String,
 ) -> ApiResult<Json<Reservation>> {
-    let r = run(app, move |ctx| {
+    answer(&app, move |ctx| {
         reservations::cancel(&ctx.db, partner.partner_id, &id)
     })
-    .await?;
-    Ok(Json(r))
+    .await
 }
 
 /// Turns a live reservation into an order priced from its snapshot. Idempotent with
@@ -103,16 +99,19 @@ async fn cancel_reservation(
 #[openapi(tag = "OTA")]
 #[post("/orders", data = "<body>")]
 async fn create_order(
-    app: &State<App>,
+    app: App,
     partner: Partner,
     idem: IdempotencyHeader,
     body: RawBody<NewOtaOrder>,
 ) -> ApiResult<CreatedJson<OrderView>> {
-    let key = idem.for_request("orders", &body.bytes)?;
-    let req = body.value;
-    let order = run(app, move |ctx| {
-        ota_orders::create_ota(ctx, partner.partner_id, req, key)
-    })
+    let order = idempotent(
+        &app,
+        partner.partner_id,
+        idem,
+        "orders",
+        body,
+        ota_orders::create_ota,
+    )
     .await?;
     Ok(created(
         format!("/api/ota/orders/{}", order.order_id),
@@ -123,8 +122,8 @@ async fn create_order(
 /// One of the partner's orders, with its tickets once issued.
 #[openapi(tag = "OTA")]
 #[get("/orders/<id>")]
-async fn get_order(app: &State<App>, partner: Partner, id: String) -> ApiResult<Json<OrderView>> {
-    let order = run(app, move |ctx| {
+async fn get_order(app: App, partner: Partner, id: String) -> ApiResult<Json<OrderView>> {
+    let order = run(&app, move |ctx| {
         orders::get(ctx, &id, Owner::Partner(partner.partner_id))
     })
     .await?;
@@ -136,16 +135,18 @@ async fn get_order(app: &State<App>, partner: Partner, id: String) -> ApiResult<
 #[openapi(tag = "OTA")]
 #[post("/activate", data = "<body>")]
 async fn activate(
-    app: &State<App>,
+    app: App,
     partner: Partner,
     idem: IdempotencyHeader,
     body: RawBody<Activation>,
 ) -> ApiResult<Json<ActivationResult>> {
-    let key = idem.for_request("activate", &body.bytes)?;
-    let req = body.value;
-    let result = run(app, move |ctx| {
-        payments::activate(ctx, partner.partner_id, req, key)
-    })
-    .await?;
-    Ok(Json(result))
+    let result = idempotent(
+        &app,
+        partner.partner_id,
+        idem,
+        "activate",
+        body,
+        payments::activate,
+    );
+    result.await.map(Json)
 }

@@ -10,20 +10,10 @@ use rocket_okapi::okapi::openapi3::OpenApi;
 use rocket_okapi::settings::OpenApiSettings;
 
 pub fn routes(settings: &OpenApiSettings) -> (Vec<rocket::Route>, OpenApi) {
-    let parts = [
+    crate::api::docs::combine([
         core::routes(settings),
         tickets::routes(settings),
         batches::routes(settings),
         resellers::routes(settings),
-    ];
-    let mut routes = Vec::new();
-    let mut specs = Vec::new();
-    for (r, s) in parts {
-        routes.extend(r);
-        specs.push(("/", s));
-    }
-    (
-        routes,
-        rocket_okapi::okapi::merge::marge_spec_list(&specs).expect("OTA specs merge"),
-    )
+    ])
 }

@@ -1,7 +1,7 @@
 //! The partner's reseller registry and the settlement summary.
 
 use rocket::serde::json::Json;
-use rocket::{delete, get, patch, post, State};
+use rocket::{delete, get, patch, post};
 use rocket_okapi::settings::OpenApiSettings;
 use rocket_okapi::{openapi, openapi_get_routes_spec};
 
@@ -9,7 +9,7 @@ use crate::api::body::Body;
 use crate::api::guards::Partner;
 use crate::api::paging::Paged;
 use crate::api::shared::{reseller_list, summary};
-use crate::api::{created, run, ApiResult, App, CreatedJson};
+use crate::api::{answer, created, run, ApiResult, App, CreatedJson};
 use crate::domain::billing::BillingSummary;
 use crate::domain::resellers::{self, Reseller, ResellerInput};
 
@@ -23,13 +23,13 @@ pub fn routes(
 #[openapi(tag = "OTA resellers")]
 #[get("/resellers?<status>&<page>&<limit>")]
 async fn list_resellers(
-    app: &State<App>,
+    app: App,
     partner: Partner,
     status: Option<String>,
     page: Option<String>,
     limit: Option<String>,
 ) -> ApiResult<Json<Paged<Reseller>>> {
-    reseller_list(app, partner.partner_id, status, page, limit).await
+    reseller_list(&app, partner.partner_id, status, page, limit).await
 }
 
 /// Registers a reseller. Required: `reseller_code`, `reseller_name`. 409
@@ -37,12 +37,12 @@ async fn list_resellers(
 #[openapi(tag = "OTA resellers")]
 #[post("/resellers", data = "<body>")]
 async fn create_reseller(
-    app: &State<App>,
+    app: App,
     partner: Partner,
     body: Body<ResellerInput>,
 ) -> ApiResult<CreatedJson<Reseller>> {
     let input = body.0;
-    let r = run(app, move |ctx| {
+    let r = run(&app, move |ctx| {
         resellers::create(&ctx.db, partner.partner_id, input)
     })
     .await?;
@@ -51,54 +51,51 @@ async fn create_reseller(
 
 #[openapi(tag = "OTA resellers")]
 #[get("/resellers/<id>")]
-async fn get_reseller(app: &State<App>, partner: Partner, id: i64) -> ApiResult<Json<Reseller>> {
-    let r = run(app, move |ctx| {
+async fn get_reseller(app: App, partner: Partner, id: i64) -> ApiResult<Json<Reseller>> {
+    answer(&app, move |ctx| {
         resellers::get(&ctx.db, partner.partner_id, id)
     })
-    .await?;
-    Ok(Json(r))
+    .await
 }
 
 /// Changes the fields present in the body.
 #[openapi(tag = "OTA resellers")]
 #[patch("/resellers/<id>", data = "<body>")]
 async fn update_reseller(
-    app: &State<App>,
+    app: App,
     partner: Partner,
     id: i64,
     body: Body<ResellerInput>,
 ) -> ApiResult<Json<Reseller>> {
     let input = body.0;
-    let r = run(app, move |ctx| {
+    answer(&app, move |ctx| {
         resellers::update(&ctx.db, partner.partner_id, id, input)
     })
-    .await?;
-    Ok(Json(r))
+    .await
 }
 
 /// Soft delete: the reseller becomes `inactive`.
 #[openapi(tag = "OTA resellers")]
 #[delete("/resellers/<id>")]
-async fn delete_reseller(app: &State<App>, partner: Partner, id: i64) -> ApiResult<Json<Reseller>> {
-    let r = run(app, move |ctx| {
+async fn delete_reseller(app: App, partner: Partner, id: i64) -> ApiResult<Json<Reseller>> {
+    answer(&app, move |ctx| {
         resellers::deactivate(&ctx.db, partner.partner_id, id)
     })
-    .await?;
-    Ok(Json(r))
+    .await
 }
 
 /// Settlement per reseller and in total over a period (dates inclusive; default: this month).
 #[openapi(tag = "OTA resellers")]
 #[get("/billing/summary?<period_start>&<period_end>&<reseller_id>")]
 async fn billing_summary(
-    app: &State<App>,
+    app: App,
     partner: Partner,
     period_start: Option<String>,
     period_end: Option<String>,
     reseller_id: Option<String>,
 ) -> ApiResult<Json<BillingSummary>> {
     summary(
-        app,
+        &app,
         partner.partner_id,
         period_start,
         period_end,

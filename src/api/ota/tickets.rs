@@ -2,14 +2,14 @@
 //! cancel.
 
 use rocket::serde::json::Json;
-use rocket::{get, post, State};
+use rocket::{get, post};
 use rocket_okapi::settings::OpenApiSettings;
 use rocket_okapi::{openapi, openapi_get_routes_spec};
 
 use crate::api::body::Body;
 use crate::api::guards::Partner;
 use crate::api::paging::{query_time, Page, Paged};
-use crate::api::{run, ApiResult, App};
+use crate::api::{answer, run, ApiResult, App};
 use crate::domain::audit::Actor;
 use crate::domain::tickets::{self, Owner, Ticket, TicketActivation, TicketFilter, TicketStatus};
 use crate::error::AppError;
@@ -26,7 +26,7 @@ pub fn routes(
 #[get("/tickets?<status>&<batch_id>&<created_after>&<created_before>&<page>&<limit>")]
 #[allow(clippy::too_many_arguments)]
 async fn list_tickets(
-    app: &State<App>,
+    app: App,
     partner: Partner,
     status: Option<String>,
     batch_id: Option<String>,
@@ -49,7 +49,7 @@ async fn list_tickets(
         created_after: query_time(created_after.as_deref(), "created_after")?,
         created_before: query_time(created_before.as_deref(), "created_before")?,
     };
-    let found = run(app, move |ctx| {
+    let found = run(&app, move |ctx| {
         tickets::list_for_partner(ctx, partner.partner_id, &filter, p.limit, p.offset())
     })
     .await?;
@@ -59,12 +59,11 @@ async fn list_tickets(
 /// One ticket, with `distribution_chain` when it came from a batch.
 #[openapi(tag = "OTA tickets")]
 #[get("/tickets/<code>")]
-async fn get_ticket(app: &State<App>, partner: Partner, code: String) -> ApiResult<Json<Ticket>> {
-    let t = run(app, move |ctx| {
+async fn get_ticket(app: App, partner: Partner, code: String) -> ApiResult<Json<Ticket>> {
+    answer(&app, move |ctx| {
         tickets::get(ctx, &code, Owner::Partner(partner.partner_id))
     })
-    .await?;
-    Ok(Json(t))
+    .await
 }
 
 /// A reseller sold a pre-generated ticket: it becomes ACTIVE with the customer's details. Only
@@ -72,31 +71,25 @@ async fn get_ticket(app: &State<App>, partner: Partner, code: String) -> ApiResu
 #[openapi(tag = "OTA tickets")]
 #[post("/tickets/<code>/activate", data = "<body>")]
 async fn activate_ticket(
-    app: &State<App>,
+    app: App,
     partner: Partner,
     code: String,
     body: Body<TicketActivation>,
 ) -> ApiResult<Json<Ticket>> {
     let a = body.0;
-    let t = run(app, move |ctx| {
+    answer(&app, move |ctx| {
         tickets::activate_pre_generated(ctx, &code, partner.partner_id, a)
     })
-    .await?;
-    Ok(Json(t))
+    .await
 }
 
 /// Cancels a PRE_GENERATED ticket, or an ACTIVE one with nothing redeemed; its unit is released.
 #[openapi(tag = "OTA tickets")]
 #[post("/tickets/<code>/cancel")]
-async fn cancel_ticket(
-    app: &State<App>,
-    partner: Partner,
-    code: String,
-) -> ApiResult<Json<Ticket>> {
+async fn cancel_ticket(app: App, partner: Partner, code: String) -> ApiResult<Json<Ticket>> {
     let (owner, actor) = (
         Owner::Partner(partner.partner_id),
         Actor::Partner(partner.partner_id),
     );
-    let t = run(app, move |ctx| tickets::cancel(ctx, &code, owner, actor)).await?;
-    Ok(Json(t))
+    answer(&app, move |ctx| tickets::cancel(ctx, &code, owner, actor)).await
 }

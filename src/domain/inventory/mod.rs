@@ -94,49 +94,26 @@ pub(super) fn apply(
     })
 }
 
-pub(super) fn hold(
-    tx: &Transaction<'_>,
-    product_id: i64,
-    channel: Channel,
-    quantity: i64,
-) -> Result<(), AppError> {
-    apply(tx, Move::Hold, product_id, channel, quantity)
+/// The named moves, one function each, all of them `apply` with their `Move`.
+macro_rules! moves {
+    ($($name:ident => $movement:ident),* $(,)?) => {$(
+        pub(super) fn $name(
+            tx: &Transaction<'_>,
+            product_id: i64,
+            channel: Channel,
+            quantity: i64,
+        ) -> Result<(), AppError> {
+            apply(tx, Move::$movement, product_id, channel, quantity)
+        }
+    )*};
 }
 
-pub(super) fn release(
-    tx: &Transaction<'_>,
-    product_id: i64,
-    channel: Channel,
-    quantity: i64,
-) -> Result<(), AppError> {
-    apply(tx, Move::Release, product_id, channel, quantity)
-}
-
-pub(super) fn sell_held(
-    tx: &Transaction<'_>,
-    product_id: i64,
-    channel: Channel,
-    quantity: i64,
-) -> Result<(), AppError> {
-    apply(tx, Move::SellHeld, product_id, channel, quantity)
-}
-
-pub(super) fn sell_available(
-    tx: &Transaction<'_>,
-    product_id: i64,
-    channel: Channel,
-    quantity: i64,
-) -> Result<(), AppError> {
-    apply(tx, Move::SellAvailable, product_id, channel, quantity)
-}
-
-pub(super) fn unsell(
-    tx: &Transaction<'_>,
-    product_id: i64,
-    channel: Channel,
-    quantity: i64,
-) -> Result<(), AppError> {
-    apply(tx, Move::Unsell, product_id, channel, quantity)
+moves! {
+    hold => Hold,
+    release => Release,
+    sell_held => SellHeld,
+    sell_available => SellAvailable,
+    unsell => Unsell,
 }
 
 /// Counts a sold unit as used (its ticket became USED).
