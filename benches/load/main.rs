@@ -18,19 +18,22 @@
 //! The load generator runs on the same machine as the server and competes with it for the CPUs;
 //! the figures are what one box serving and loading itself achieves, a conservative bound.
 
+mod machine;
+mod server;
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Barrier, Mutex};
+use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-const BIN: &str = env!("CARGO_BIN_EXE_gangway");
-const WEBHOOK_SECRET: &str = "bench-webhook-secret-0123456789";
+use machine::Machine;
+use server::sampling::{mb, memory_detail, CpuMeter, RssSampler};
+use server::Server;
+
 const PASSWORD: &str = "bench password 0123";
 const PARTNERS: usize = 4;
 const PRODUCTS: [i64; 3] = [106, 107, 108];
@@ -80,15 +83,15 @@ fn main() {
     let mut phases = Vec::new();
     for clients in LEVELS {
         println!("load: mixed OTA journey, {clients} clients, {phase_secs} s…");
-        let mark = rss.mark();
-        let p = run_phase(
-            &server,
-            &setup,
-            clients,
-            Duration::from_secs(phase_secs),
-            Workload::Journey,
-        );
-        let peak = rss.max_since(mark);
+        let (p, peak) = rss.peak_during(|| {
+            run_phase(
+                &server,
+                &setup,
+                clients,
+                Duration::from_secs(phase_secs),
+                Workload::Journey,
+            )
+        });
         print_phase(&p);
         phases.push((p, peak));
     }
@@ -111,19 +114,7 @@ fn main() {
 
     std::thread::sleep(Duration::from_millis(200));
     let (final_rss, hwm) = rss.status();
-    let memory_detail = {
-        let st =
-            std::fs::read_to_string(format!("/proc/{}/status", server.pid)).unwrap_or_default();
-        let size = |ext: &str| server.file_mb(ext);
-        format!(
-            "RssAnon {}, RssFile {}, {} threads; database file {:.1} MB, WAL {:.1} MB",
-            mb(kb_field(&st, "RssAnon:").unwrap_or(0)),
-            mb(kb_field(&st, "RssFile:").unwrap_or(0)),
-            kb_field(&st, "Threads:").unwrap_or(0),
-            size(""),
-            size("-wal")
-        )
-    };
+    let memory_detail = memory_detail(&server);
     let db_mb = server.file_mb("");
     rss.stop();
     let books_end = check_books(&server, &setup);
@@ -156,69 +147,6 @@ fn main() {
 }
 
 // ------------------------------------------------------------------------------------------------
-// Machine
-
-struct Machine {
-    cpus: usize,
-    model: String,
-    mem_total_mb: u64,
-    kernel: String,
-    date: String,
-    /// /proc/loadavg when the run started: other work on the box skews every figure.
-    loadavg: String,
-}
-
-impl Machine {
-    fn describe() -> Machine {
-        let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-        let model = cpuinfo
-            .lines()
-            .find(|l| l.starts_with("model name"))
-            .and_then(|l| l.split_once(':'))
-            .map(|(_, v)| v.trim().to_owned())
-            .unwrap_or_else(|| "unknown".into());
-        let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-        let mem_total_mb = kb_field(&meminfo, "MemTotal:").unwrap_or(0) / 1024;
-        let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
-            .unwrap_or_default()
-            .trim()
-            .to_owned();
-        let date = time::OffsetDateTime::now_utc()
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default();
-        Machine {
-            cpus: std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1),
-            model,
-            mem_total_mb,
-            kernel,
-            date,
-            loadavg: std::fs::read_to_string("/proc/loadavg")
-                .unwrap_or_default()
-                .split_whitespace()
-                .take(3)
-                .collect::<Vec<_>>()
-                .join(" "),
-        }
-    }
-
-    fn one_line(&self) -> String {
-        format!(
-            "{} CPUs ({}), {} MB RAM, Linux {}, {}, load average {}",
-            self.cpus, self.model, self.mem_total_mb, self.kernel, self.date, self.loadavg
-        )
-    }
-}
-
-fn kb_field(text: &str, name: &str) -> Option<u64> {
-    text.lines()
-        .find(|l| l.starts_with(name))
-        .and_then(|l| l[name.len()..].split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-}
-
-// ------------------------------------------------------------------------------------------------
 // Raw SQLite ceiling
 
 /// Commits per second of `BEGIN IMMEDIATE; UPDATE one counter row; COMMIT` on one connection, with
@@ -246,110 +174,6 @@ fn raw_sqlite_rate(path: &Path, run_for: Duration) -> f64 {
         n += 1;
     }
     n as f64 / start.elapsed().as_secs_f64()
-}
-
-// ------------------------------------------------------------------------------------------------
-// The server process
-
-struct Server {
-    child: Child,
-    pid: u32,
-    base: String,
-    db: PathBuf,
-    dir: tempfile::TempDir,
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
-/// The environment of every `gangway` process of the run. They start in the repository root, as
-/// `cargo run --release` does, so the `Rocket.toml` there applies. The caller's environment passes
-/// through (`ROCKET_MAX_BLOCKING`, `MALLOC_*`, …), which is how configurations are compared.
-fn configure(cmd: &mut Command, db: &Path, port: u16) {
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("GANGWAY_DATABASE_PATH", db)
-        .env("GANGWAY_PAYMENT_WEBHOOK_SECRET", WEBHOOK_SECRET)
-        .env("GANGWAY_RATE_LIMIT_PER_MINUTE", "1000000000")
-        .env("ROCKET_ADDRESS", "127.0.0.1")
-        .env("ROCKET_PORT", port.to_string())
-        .env("ROCKET_LOG_LEVEL", "off")
-        .env("ROCKET_CLI_COLORS", "false");
-}
-
-impl Server {
-    fn start() -> Server {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let db = dir.path().join("gangway.db");
-        let port = free_port();
-        let log = std::fs::File::create(dir.path().join("server.log")).expect("log");
-        let mut cmd = Command::new(BIN);
-        cmd.arg("serve");
-        configure(&mut cmd, &db, port);
-        let child = cmd
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("start gangway");
-        let pid = child.id();
-        let server = Server {
-            child,
-            pid,
-            base: format!("http://127.0.0.1:{port}"),
-            db,
-            dir,
-        };
-        let agent = agent();
-        for _ in 0..400 {
-            if let Ok(r) = agent.get(format!("{}/health", server.base)).call() {
-                if r.status() == 200 {
-                    return server;
-                }
-            }
-            std::thread::sleep(Duration::from_millis(25));
-        }
-        let log = std::fs::read_to_string(server.dir.path().join("server.log")).unwrap_or_default();
-        panic!("gangway did not become healthy; log:\n{log}");
-    }
-
-    /// Runs `gangway <args>` on the server's database; returns stdout.
-    fn cli(&self, args: &[&str]) -> String {
-        let mut cmd = Command::new(BIN);
-        cmd.args(args);
-        configure(&mut cmd, &self.db, 0);
-        let out = cmd.output().expect("run gangway CLI");
-        assert!(
-            out.status.success(),
-            "gangway {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    fn file_mb(&self, suffix: &str) -> f64 {
-        std::fs::metadata(format!("{}{suffix}", self.db.display()))
-            .map(|m| m.len() as f64 / 1e6)
-            .unwrap_or(0.0)
-    }
-
-    fn wal_mb(&self) -> f64 {
-        self.file_mb("-wal")
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn agent() -> ureq::Agent {
@@ -431,92 +255,6 @@ impl Setup {
             visit_date: gangway::clock::date_to_db(d),
         }
     }
-}
-
-// ------------------------------------------------------------------------------------------------
-// Memory
-
-struct RssSampler {
-    pid: u32,
-    samples: Arc<Mutex<Vec<u64>>>,
-    stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-fn proc_status(pid: u32) -> (u64, u64) {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    (
-        kb_field(&s, "VmRSS:").unwrap_or(0),
-        kb_field(&s, "VmHWM:").unwrap_or(0),
-    )
-}
-
-impl RssSampler {
-    fn start(pid: u32) -> RssSampler {
-        let samples = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let thread = {
-            let (samples, stop) = (samples.clone(), stop.clone());
-            std::thread::spawn(move || {
-                while !stop.load(Ordering::Relaxed) {
-                    samples.lock().unwrap().push(proc_status(pid).0);
-                    std::thread::sleep(Duration::from_millis(50));
-                }
-            })
-        };
-        RssSampler {
-            pid,
-            samples,
-            stop,
-            thread: Some(thread),
-        }
-    }
-    fn current_kb(&self) -> u64 {
-        proc_status(self.pid).0
-    }
-    /// (VmRSS, VmHWM) now.
-    fn status(&self) -> (u64, u64) {
-        proc_status(self.pid)
-    }
-    fn mark(&self) -> usize {
-        self.samples.lock().unwrap().len()
-    }
-    fn max_since(&self, mark: usize) -> u64 {
-        let s = self.samples.lock().unwrap();
-        s[mark.min(s.len())..].iter().copied().max().unwrap_or(0)
-    }
-    fn stop(mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-/// CPU seconds (user + system) a process has used so far; `who` is a pid or `self`.
-fn cpu_secs(who: &str) -> f64 {
-    static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
-    let ticks = *TICKS.get_or_init(|| {
-        Command::new("getconf")
-            .arg("CLK_TCK")
-            .output()
-            .ok()
-            .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
-            .unwrap_or(100.0)
-    });
-    let stat = std::fs::read_to_string(format!("/proc/{who}/stat")).unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().collect())
-        .unwrap_or_default();
-    let field = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    // After the command name: state is field 3 of the man page, utime 14, stime 15.
-    (field(11) + field(12)) / ticks
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -761,7 +499,7 @@ fn run_phase(
     let barrier = Barrier::new(clients + 1);
     let mut stats = Stats::default();
     let mut elapsed = Duration::ZERO;
-    let (mut cpu0, mut cpu1) = ((0.0, 0.0), (0.0, 0.0));
+    let (mut server_cpu, mut client_cpu) = (0.0, 0.0);
     std::thread::scope(|s| {
         let handles: Vec<_> = (0..clients)
             .map(|i| {
@@ -791,22 +529,22 @@ fn run_phase(
             .collect();
         barrier.wait();
         let t0 = Instant::now();
-        cpu0 = (cpu_secs(&server.pid.to_string()), cpu_secs("self"));
+        let cpu = CpuMeter::start(server.pid);
         std::thread::sleep(run_for);
         stop.store(true, Ordering::Relaxed);
         for h in handles {
             stats.merge(h.join().expect("client thread"));
         }
         elapsed = t0.elapsed();
-        cpu1 = (cpu_secs(&server.pid.to_string()), cpu_secs("self"));
+        (server_cpu, client_cpu) = cpu.used();
     });
     Phase {
         workload,
         clients,
         elapsed,
         stats,
-        server_cpu: cpu1.0 - cpu0.0,
-        client_cpu: cpu1.1 - cpu0.1,
+        server_cpu,
+        client_cpu,
         wal_mb: server.wal_mb(),
     }
 }
@@ -1121,10 +859,6 @@ struct Report {
     books_end: Books,
     bulk: Bulk,
     runtime: Duration,
-}
-
-fn mb(kb: u64) -> String {
-    format!("{:.1} MB", kb as f64 / 1024.0)
 }
 
 fn verdict(met: bool) -> &'static str {
