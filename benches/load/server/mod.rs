@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::agent;
+use crate::generator::agent;
 
 const BIN: &str = env!("CARGO_BIN_EXE_gangway");
 const WEBHOOK_SECRET: &str = "bench-webhook-secret-0123456789";
