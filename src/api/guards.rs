@@ -14,6 +14,7 @@ use super::problem::stash;
 use super::rate_limit::{Bucket, Decision};
 use super::{run, App};
 use crate::domain::api_keys;
+use crate::domain::audit::Actor;
 use crate::domain::sessions::{self, SessionUser};
 use crate::domain::tickets::Owner;
 use crate::domain::users::Role;
@@ -34,6 +35,20 @@ pub struct RateLimitSeen(pub Option<Decision>);
 /// Any logged-in user (bearer token or console session cookie).
 #[derive(Debug, Clone)]
 pub struct AuthUser(pub SessionUser);
+
+impl Staff {
+    /// The audit log's name for this user.
+    pub fn actor(&self) -> Actor {
+        Actor::User(self.0.user_id)
+    }
+}
+
+impl Admin {
+    /// The audit log's name for this user.
+    pub fn actor(&self) -> Actor {
+        Actor::User(self.0.user_id)
+    }
+}
 
 /// role `customer`: buys on the direct channel.
 pub struct Customer(pub SessionUser);

@@ -46,6 +46,24 @@ pub(super) fn record(
     Ok(())
 }
 
+/// A change a partner made to its own objects.
+pub(super) fn by_partner(
+    tx: &Transaction<'_>,
+    partner_id: i64,
+    action: &str,
+    object: (&str, &str),
+    summary: serde_json::Value,
+) -> Result<(), AppError> {
+    record(
+        tx,
+        Actor::Partner(partner_id),
+        Some(partner_id),
+        action,
+        object,
+        summary,
+    )
+}
+
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct AuditEntry {
     pub id: i64,

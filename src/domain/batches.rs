@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use time::Duration;
 
-use super::audit::{self, Actor};
+use super::audit::{self};
 use super::catalog;
 use super::idempotency::{self, IdempotencyKey};
 use super::inventory::Channel;
@@ -176,10 +176,9 @@ fn create(
             status: TicketStatus::PreGenerated,
         });
     }
-    audit::record(
+    audit::by_partner(
         tx,
-        Actor::Partner(partner_id),
-        Some(partner_id),
+        partner_id,
         "batch.create",
         ("batch", &id),
         serde_json::json!({"product_id": req.product_id, "quantity": req.quantity, "distribution_mode": req.distribution_mode, "reseller_id": req.reseller_id}),

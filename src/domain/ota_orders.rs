@@ -6,7 +6,7 @@ use rusqlite::Transaction;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::audit::{self, Actor};
+use super::audit::{self};
 use super::catalog;
 use super::idempotency::{self, IdempotencyKey};
 use super::inventory::Channel;
@@ -120,10 +120,9 @@ pub(super) fn order_reservation(
     };
     orders::insert(tx, &order, &lines)?;
     reservations::mark_ordered(tx, &reservation.reservation_id)?;
-    audit::record(
+    audit::by_partner(
         tx,
-        Actor::Partner(partner_id),
-        Some(partner_id),
+        partner_id,
         "order.create",
         ("order", &id),
         serde_json::json!({"reservation_id": reservation.reservation_id, "amount_cents": amount}),

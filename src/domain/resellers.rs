@@ -5,7 +5,7 @@ use rusqlite::{params, Connection, Transaction};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::audit::{self, Actor};
+use super::audit::{self};
 use super::values;
 use crate::clock;
 use crate::db::{is_unique_violation, text_enum, ConnExt, Db};
@@ -324,10 +324,9 @@ pub fn create(db: &Db, partner_id: i64, input: ResellerInput) -> Result<Reseller
     };
     db.write(move |tx| {
         let id = save(tx, partner_id, &draft, true)?;
-        audit::record(
+        audit::by_partner(
             tx,
-            Actor::Partner(partner_id),
-            Some(partner_id),
+            partner_id,
             "reseller.create",
             ("reseller", &id.to_string()),
             serde_json::json!({"reseller_code": draft.reseller_code}),
@@ -348,10 +347,9 @@ pub fn update(
         let mut r = find(tx, partner_id, id)?;
         merge(&mut r, input, checked);
         save(tx, partner_id, &r, false)?;
-        audit::record(
+        audit::by_partner(
             tx,
-            Actor::Partner(partner_id),
-            Some(partner_id),
+            partner_id,
             "reseller.update",
             ("reseller", &id.to_string()),
             serde_json::json!({"status": r.status}),

@@ -112,11 +112,10 @@ pub fn reserve(
             let product = catalog::product(tx, req.product_id, "product_id")?;
             let until = hold_until(req.reservation_expires_at.as_deref(), ttl)?;
             let held = hold(tx, partner_id, product, req.quantity, until, &currency)?;
-            audit::record(
-                tx,
-                Actor::Partner(partner_id),
-                Some(partner_id),
-                "reservation.create",
+            audit::by_partner(
+            tx,
+            partner_id,
+            "reservation.create",
                 ("reservation", &held.reservation_id),
                 serde_json::json!({"product_id": req.product_id, "quantity": req.quantity, "reserved_until": held.reserved_until}),
             )?;
@@ -230,10 +229,9 @@ pub fn cancel(db: &Db, partner_id: i64, id: &str) -> Result<Reservation, AppErro
     db.write(move |tx| {
         let r = find(tx, partner_id, &id)?;
         release(tx, &r, ReservationStatus::Cancelled)?;
-        audit::record(
+        audit::by_partner(
             tx,
-            Actor::Partner(partner_id),
-            Some(partner_id),
+            partner_id,
             "reservation.cancel",
             ("reservation", &id),
             serde_json::json!({"quantity": r.quantity}),

@@ -410,9 +410,7 @@ fn a_voucher_stops_working_once_its_ticket_is_cancelled() {
         .expect(200);
     for t in batch["tickets"].as_array().unwrap() {
         let code = t["ticket_code"].as_str().unwrap();
-        app.post(&format!("/api/ota/tickets/{code}/cancel"))
-            .key(&p.key)
-            .send()
+        app.ota_post_empty(&p, &format!("/api/ota/tickets/{code}/cancel"))
             .expect(200);
         let voucher = t["voucher_token"].as_str().unwrap();
         for function in ["ferry", "buffet"] {

@@ -14,11 +14,7 @@ fn a_customer_registers_logs_in_and_sees_themselves() {
         .expect(201);
     assert_eq!(r.body["role"], "customer");
     assert!(r.body["user_id"].is_i64());
-    let login = app
-        .post("/api/auth/login")
-        .json(&json!({"email": "ANA@example.com", "password": PASSWORD}))
-        .send()
-        .expect(200);
+    let login = app.try_login("ANA@example.com", PASSWORD).expect(200);
     let cookie = login
         .header("Set-Cookie")
         .expect("session cookie")
@@ -54,14 +50,10 @@ fn wrong_email_and_wrong_password_get_the_same_answer() {
     let app = spawn_app();
     app.user("bo@example.com", Role::Customer);
     let wrong_password = app
-        .post("/api/auth/login")
-        .json(&json!({"email": "bo@example.com", "password": "not the password"}))
-        .send()
+        .try_login("bo@example.com", "not the password")
         .problem(401, "UNAUTHENTICATED");
     let wrong_email = app
-        .post("/api/auth/login")
-        .json(&json!({"email": "nobody@example.com", "password": PASSWORD}))
-        .send()
+        .try_login("nobody@example.com", PASSWORD)
         .problem(401, "UNAUTHENTICATED");
     assert_eq!(wrong_password.body, wrong_email.body);
 }

@@ -115,15 +115,11 @@ fn a_reseller_sells_a_pre_generated_ticket_and_it_redeems() {
 
     // Cancel an unsold one: its held unit is released.
     let spare = batch.body["tickets"][1]["ticket_code"].as_str().unwrap();
-    app.post(&format!("/api/ota/tickets/{spare}/cancel"))
-        .key(&p.key)
-        .send()
+    app.ota_post_empty(&p, &format!("/api/ota/tickets/{spare}/cancel"))
         .expect(200);
     assert_eq!(app.stock(106, "ota"), (1, 1, 2000));
     // A redeemed ticket cannot be cancelled.
-    app.post(&format!("/api/ota/tickets/{code}/cancel"))
-        .key(&p.key)
-        .send()
+    app.ota_post_empty(&p, &format!("/api/ota/tickets/{code}/cancel"))
         .problem(409, "INVALID_STATE");
     app.assert_consistent();
 }
@@ -289,16 +285,10 @@ fn resellers_are_a_per_partner_registry_with_soft_delete() {
 fn billing_settles_per_reseller_and_in_total() {
     let app = spawn_app();
     let p = app.partner("P");
-    let rid = app
-        .ota_post(
-            &p,
-            "/api/ota/resellers",
-            &json!({"reseller_code": "R1", "reseller_name": "Pier Shop", "commission_rate": 0.1}),
-        )
-        .expect(201)
-        .body["id"]
-        .as_i64()
-        .unwrap();
+    let rid = app.reseller(
+        &p,
+        &json!({"reseller_code": "R1", "reseller_name": "Pier Shop", "commission_rate": 0.1}),
+    );
     let batch = bulk(&app, &p, json!({"product_id": 106, "quantity": 4, "distribution_mode": "reseller_batch", "reseller_id": rid})).expect(201);
     let codes: Vec<String> = batch.body["tickets"]
         .as_array()
@@ -311,9 +301,7 @@ fn billing_settles_per_reseller_and_in_total() {
         app.ota_post(&p, &format!("/api/ota/tickets/{code}/activate"), &sale)
             .expect(200);
     }
-    app.post(&format!("/api/ota/tickets/{}/cancel", codes[3]))
-        .key(&p.key)
-        .send()
+    app.ota_post_empty(&p, &format!("/api/ota/tickets/{}/cancel", codes[3]))
         .expect(200);
     // Use every entitlement of the adult ticket: USED still counts in settlement.
     let scanner = venue(&app);
@@ -487,16 +475,10 @@ fn a_5000_ticket_batch_pages_replays_and_stays_consistent() {
 fn billing_counts_only_what_falls_inside_the_period() {
     let app = spawn_app();
     let p = app.partner("P");
-    let rid = app
-        .ota_post(
-            &p,
-            "/api/ota/resellers",
-            &json!({"reseller_code": "R1", "reseller_name": "Pier Shop"}),
-        )
-        .expect(201)
-        .body["id"]
-        .as_i64()
-        .unwrap();
+    let rid = app.reseller(
+        &p,
+        &json!({"reseller_code": "R1", "reseller_name": "Pier Shop"}),
+    );
     let batch = bulk(&app, &p, json!({"product_id": 106, "quantity": 2, "distribution_mode": "reseller_batch", "reseller_id": rid})).expect(201);
     for t in batch.body["tickets"].as_array().unwrap() {
         let sale = json!({"customer_details": {"name": "C", "email": "c@example.com"}, "customer_type": "adult", "visit_date": weekday_ahead()});

@@ -249,12 +249,7 @@ impl TestApp {
     }
 
     pub fn login(&self, email: &str) -> String {
-        let r = self
-            .post("/api/auth/login")
-            .json(&json!({"email": email, "password": PASSWORD}))
-            .send()
-            .expect(200);
-        r.text("token")
+        self.try_login(email, PASSWORD).expect(200).text("token")
     }
 
     pub fn admin(&self) -> String {
@@ -300,6 +295,29 @@ impl TestApp {
                 "pricing_context": {"visit_date": weekday_ahead(), "customer_breakdown": breakdown}
             }))
             .send()
+    }
+
+    /// A partner's POST without a body.
+    pub fn ota_post_empty(&self, p: &TestPartner, path: &str) -> Resp {
+        self.post(path).key(&p.key).send()
+    }
+
+    /// The status a partner sees on one of its reservations.
+    pub fn reservation_status(&self, p: &TestPartner, reservation_id: &str) -> String {
+        let path = format!("/api/ota/reservations/{reservation_id}");
+        self.ota_get(p, &path).expect(200).text("status")
+    }
+
+    /// Registers a reseller for `p`; returns its id.
+    pub fn reseller(&self, p: &TestPartner, body: &Value) -> i64 {
+        let r = self.ota_post(p, "/api/ota/resellers", body).expect(201);
+        r.body["id"].as_i64().expect("reseller id")
+    }
+
+    /// A login attempt with these credentials.
+    pub fn try_login(&self, email: &str, password: &str) -> Resp {
+        let body = json!({"email": email, "password": password});
+        self.post("/api/auth/login").json(&body).send()
     }
 
     /// A paid order of one unit of `product_id`: its ticket.

@@ -52,12 +52,7 @@ fn an_ota_holds_orders_pays_and_gets_tickets() {
     assert_eq!(order.body["lines"][0]["day_type"], "weekday");
     assert_eq!(order.body["webhook_url"], "/payments/notify");
     let oid = order.body["order_id"].as_str().unwrap();
-    assert_eq!(
-        app.ota_get(&p, &format!("/api/ota/reservations/{rid}"))
-            .expect(200)
-            .body["status"],
-        "ORDERED"
-    );
+    assert_eq!(app.reservation_status(&p, rid), "ORDERED");
 
     let act = app
         .ota_post(
@@ -114,12 +109,7 @@ fn an_ota_holds_orders_pays_and_gets_tickets() {
         ),
         (Some("PAID"), 3)
     );
-    assert_eq!(
-        app.ota_get(&p, &format!("/api/ota/reservations/{rid}"))
-            .expect(200)
-            .body["status"],
-        "ACTIVATED"
-    );
+    assert_eq!(app.reservation_status(&p, rid), "ACTIVATED");
     let list = app
         .ota_get(&p, "/api/ota/tickets?status=ACTIVE&limit=2")
         .expect(200);
@@ -263,12 +253,7 @@ fn reservation_expiry_is_bounded_and_expired_holds_free_their_units() {
         inv.body["available_quantities"]["108"], 1500,
         "an expired hold must not block stock"
     );
-    assert_eq!(
-        app.ota_get(&p, &format!("/api/ota/reservations/{rid}"))
-            .expect(200)
-            .body["status"],
-        "EXPIRED"
-    );
+    assert_eq!(app.reservation_status(&p, rid), "EXPIRED");
     // A new hold reclaims the expired one at once.
     app.reserve(&p, 108, 1500).expect(201);
     assert_eq!(app.stock(108, "ota"), (1500, 0, 1500));
@@ -477,15 +462,11 @@ fn cancelling_an_unredeemed_ticket_returns_its_unit() {
     let paid = app.paid_order(&p, 107, 2);
     let code = paid["tickets"][0]["ticket_code"].as_str().unwrap();
     let r = app
-        .post(&format!("/api/ota/tickets/{code}/cancel"))
-        .key(&p.key)
-        .send()
+        .ota_post_empty(&p, &format!("/api/ota/tickets/{code}/cancel"))
         .expect(200);
     assert_eq!(r.body["status"], "CANCELLED");
     assert_eq!(app.stock(107, "ota"), (0, 1, 1500));
-    app.post(&format!("/api/ota/tickets/{code}/cancel"))
-        .key(&p.key)
-        .send()
+    app.ota_post_empty(&p, &format!("/api/ota/tickets/{code}/cancel"))
         .problem(409, "INVALID_STATE");
     app.assert_consistent();
 }

@@ -12,7 +12,6 @@ use crate::api::guards::{Admin, Staff};
 use crate::api::paging::Items;
 use crate::api::{answer, created, run, ApiResult, App, CreatedJson};
 use crate::domain::accounts::{self, NewAccount};
-use crate::domain::audit::Actor;
 use crate::domain::partners::{self, ApiKeyInfo, CreatedKey, Partner};
 use crate::domain::users::User;
 
@@ -38,7 +37,7 @@ async fn create_partner(
     body: Body<NewPartner>,
 ) -> ApiResult<CreatedJson<Partner>> {
     let p = body.0;
-    let actor = Actor::User(admin.0.user_id);
+    let actor = admin.actor();
     let partner = run(&app, move |ctx| {
         partners::create(&ctx.db, &p.name, &p.contact_email, actor)
     })
@@ -72,7 +71,7 @@ async fn update_partner(
     body: Body<PartnerUpdate>,
 ) -> ApiResult<Json<Partner>> {
     let status = body.0.status;
-    let actor = Actor::User(admin.0.user_id);
+    let actor = admin.actor();
     answer(&app, move |ctx| {
         partners::set_status(&ctx.db, id, &status, actor)
     })
@@ -98,7 +97,7 @@ async fn create_key(
     body: Body<NewKey>,
 ) -> ApiResult<CreatedJson<CreatedKey>> {
     let k = body.0;
-    let actor = Actor::User(admin.0.user_id);
+    let actor = admin.actor();
     let key = run(&app, move |ctx| {
         partners::create_key(&ctx.db, id, &k.label, k.rate_limit_per_minute, actor)
     })
@@ -110,7 +109,7 @@ async fn create_key(
 #[openapi(tag = "Admin")]
 #[delete("/api-keys/<key_id>")]
 async fn revoke_key(app: App, admin: Admin, key_id: i64) -> ApiResult<Json<ApiKeyInfo>> {
-    let actor = Actor::User(admin.0.user_id);
+    let actor = admin.actor();
     answer(&app, move |ctx| {
         partners::revoke_key(&ctx.db, key_id, actor)
     })
@@ -126,7 +125,7 @@ async fn create_user(
     body: Body<NewAccount>,
 ) -> ApiResult<CreatedJson<User>> {
     let account = body.0;
-    let actor = Actor::User(admin.0.user_id);
+    let actor = admin.actor();
     let user = run(&app, move |ctx| accounts::create(&ctx.db, &account, actor)).await?;
     Ok(created(format!("/api/admin/users/{}", user.user_id), user))
 }

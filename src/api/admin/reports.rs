@@ -11,7 +11,7 @@ use crate::api::shared::{archive, batch_list, reseller_list, summary};
 use crate::api::views::{BatchDetailView, BatchView};
 use crate::api::zip::ZipStream;
 use crate::api::{answer, run, ApiResult, App};
-use crate::domain::audit::{self, Actor, AuditEntry, AuditFilter};
+use crate::domain::audit::{self, AuditEntry, AuditFilter};
 use crate::domain::batches::{self, Scope};
 use crate::domain::billing::BillingSummary;
 use crate::domain::partners;
@@ -85,7 +85,7 @@ async fn get_batch(app: App, _staff: Staff, id: String) -> ApiResult<Json<BatchD
 #[openapi(tag = "Admin")]
 #[get("/batches/<id>/archive.zip")]
 async fn batch_archive(app: App, staff: Staff, id: String) -> ApiResult<ZipStream> {
-    archive(&app, id, Scope::Operator, Actor::User(staff.0.user_id)).await
+    archive(&app, id, Scope::Operator, staff.actor()).await
 }
 
 /// A partner's resellers (the console's settlement view).

@@ -11,7 +11,6 @@ use crate::api::body::Body;
 use crate::api::guards::{Admin, Staff};
 use crate::api::paging::Items;
 use crate::api::{answer, ApiResult, App};
-use crate::domain::audit::Actor;
 use crate::domain::catalog::{self, Holiday};
 use crate::domain::inventory::{self, Allocation, StockRow};
 use crate::domain::reconciliation::{report, Reconciliation};
@@ -57,7 +56,7 @@ async fn put_inventory(
         direct: u.allocations.direct,
         ota: u.allocations.ota,
     };
-    let actor = Actor::User(admin.0.user_id);
+    let actor = admin.actor();
     answer(&app, move |ctx| {
         inventory::set_allocations(&ctx.db, product_id, split, actor).map(Items)
     })
@@ -95,7 +94,7 @@ async fn put_holiday(
     body: Body<HolidayName>,
 ) -> ApiResult<Json<Items<Holiday>>> {
     let name = body.0.name;
-    let actor = Actor::User(admin.0.user_id);
+    let actor = admin.actor();
     answer(&app, move |ctx| {
         catalog::set_holiday(&ctx.db, &date, &name, actor).map(Items)
     })
@@ -106,7 +105,7 @@ async fn put_holiday(
 #[openapi(tag = "Admin")]
 #[delete("/holidays/<date>")]
 async fn delete_holiday(app: App, admin: Admin, date: String) -> ApiResult<Json<Items<Holiday>>> {
-    let actor = Actor::User(admin.0.user_id);
+    let actor = admin.actor();
     answer(&app, move |ctx| {
         catalog::remove_holiday(&ctx.db, &date, actor).map(Items)
     })

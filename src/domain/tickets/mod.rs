@@ -102,10 +102,9 @@ pub fn activate_pre_generated(
             payment_reference: a.payment_reference.as_deref(),
         };
         rows::activate(tx, &row, &sale)?;
-        audit::record(
+        audit::by_partner(
             tx,
-            Actor::Partner(partner_id),
-            Some(partner_id),
+            partner_id,
             "ticket.activate",
             ("ticket", &code),
             serde_json::json!({"customer_type": a.customer_type, "price_cents": price, "batch_id": row.batch_id}),
