@@ -23,6 +23,8 @@ pub struct Config {
     pub expiry_interval_seconds: u64,
     pub rate_limit_per_minute: u32,
     pub currency: String,
+    /// The venue's IANA time zone.
+    pub timezone: String,
     pub session_ttl_hours: i64,
     pub db_read_pool_size: u32,
 }
@@ -78,6 +80,7 @@ impl Config {
                 "currency must be a three-letter ISO 4217 code such as USD".into(),
             ));
         }
+        crate::domain::venue::VenueClock::new(&self.timezone)?;
         if matches!(&self.payment_webhook_secret, Some(s) if s.len() < 16) {
             return Err(AppError::Config(
                 "payment_webhook_secret must be at least 16 characters".into(),

@@ -176,11 +176,10 @@ fn audit_holiday(
     audit::record(tx, actor, None, action, ("holiday", date), summary)
 }
 
-/// A visit date: `YYYY-MM-DD`, not in the past, at most a year ahead.
-pub(super) fn parse_visit_date(s: &str, field: &str) -> Result<Date, AppError> {
+/// A visit date: `YYYY-MM-DD`, not before the venue's `today`, at most a year ahead.
+pub(super) fn parse_visit_date(s: &str, field: &str, today: Date) -> Result<Date, AppError> {
     let date = clock::parse_date(s)
         .ok_or_else(|| AppError::validation(field, "expected a date YYYY-MM-DD"))?;
-    let today = clock::now().date();
     if date < today {
         return Err(AppError::validation(field, "the visit date is in the past"));
     }

@@ -5,7 +5,7 @@
 use rusqlite::{Connection, Transaction};
 use schemars::JsonSchema;
 use serde::Deserialize;
-use time::Duration;
+use time::{Date, Duration};
 
 use super::audit::{self, Actor};
 use super::catalog;
@@ -43,7 +43,7 @@ pub struct Buyer {
 
 /// A direct basket priced for its visit date.
 struct Basket {
-    visit: time::Date,
+    visit: Date,
     /// (package, priced line)
     lines: Vec<(i64, Line)>,
     /// (package, units)
@@ -51,11 +51,11 @@ struct Basket {
 }
 
 /// Prices the basket for the visit date and counts the units per package.
-fn price_basket(conn: &Connection, req: &NewDirectOrder) -> Result<Basket, AppError> {
+fn price_basket(conn: &Connection, req: &NewDirectOrder, today: Date) -> Result<Basket, AppError> {
     if req.items.is_empty() || req.items.len() > 50 {
         return Err(AppError::validation("items", "between 1 and 50 items"));
     }
-    let visit = catalog::parse_visit_date(&req.visit_date, "visit_date")?;
+    let visit = catalog::parse_visit_date(&req.visit_date, "visit_date", today)?;
     let day = pricing::day_type(visit, &catalog::holidays(conn)?);
     let mut lines: Vec<(i64, Line)> = Vec::new();
     for item in &req.items {
@@ -94,12 +94,13 @@ pub fn create_direct(ctx: &Ctx, buyer: Buyer, req: NewDirectOrder) -> Result<Ord
         ctx.config.direct_hold_minutes,
         ctx.config.currency.clone(),
     );
+    let today = ctx.venue.today();
     ctx.db.write(move |tx| {
         let Basket {
             visit,
             lines,
             per_product,
-        } = price_basket(tx, &req)?;
+        } = price_basket(tx, &req, today)?;
         for (product_id, units) in &per_product {
             take_direct_units(tx, *product_id, *units)?;
         }

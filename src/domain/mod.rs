@@ -36,16 +36,20 @@ pub mod settings;
 pub mod tickets;
 pub mod users;
 pub mod values;
+pub mod venue;
 
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::AppError;
 use qr::QrSigner;
+use venue::VenueClock;
 
-/// What the use cases run on: the database, the QR signer and the configuration.
+/// What the use cases run on: the database, the QR signer, the venue's clock and the
+/// configuration.
 pub struct Ctx {
     pub db: Db,
     pub qr: QrSigner,
+    pub venue: VenueClock,
     pub config: Config,
     /// The HMAC secret of the payment gateway's webhook.
     pub webhook_secret: String,
@@ -67,6 +71,7 @@ impl Ctx {
         let ctx = Ctx {
             db,
             qr,
+            venue: VenueClock::new(&config.timezone)?,
             config,
             webhook_secret: secrets.webhook_secret,
         };

@@ -47,10 +47,10 @@ pub fn create_ota(
     req: NewOtaOrder,
     key: Option<IdempotencyKey>,
 ) -> Result<Order, AppError> {
-    let signer = ctx.qr.clone();
+    let (signer, today) = (ctx.qr.clone(), ctx.venue.today());
     ctx.db.write(move |tx| {
         idempotency::once(tx, partner_id, key.as_ref(), |tx| {
-            let id = order_reservation(tx, partner_id, &req)?;
+            let id = order_reservation(tx, partner_id, &req, today)?;
             orders::view(tx, &id, Owner::Partner(partner_id), &signer)
         })
     })
@@ -62,6 +62,7 @@ pub(super) fn order_reservation(
     tx: &Transaction<'_>,
     partner_id: i64,
     req: &NewOtaOrder,
+    today: time::Date,
 ) -> Result<String, AppError> {
     req.customer_details.validate("customer_details")?;
     let reservation =
@@ -78,6 +79,7 @@ pub(super) fn order_reservation(
     let visit = catalog::parse_visit_date(
         &req.pricing_context.visit_date,
         "pricing_context.visit_date",
+        today,
     )?;
     let breakdown: Vec<(String, i64)> = req
         .pricing_context

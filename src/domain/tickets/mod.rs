@@ -68,7 +68,7 @@ pub fn activate_pre_generated(
     partner_id: i64,
     a: TicketActivation,
 ) -> Result<Ticket, AppError> {
-    let (code, signer) = (code.to_owned(), ctx.qr.clone());
+    let (code, signer, today) = (code.to_owned(), ctx.qr.clone(), ctx.venue.today());
     ctx.db.write(move |tx| {
         let row = rows::find(tx, &code, Owner::Partner(partner_id))?;
         a.customer_details.validate("customer_details")?;
@@ -85,7 +85,7 @@ pub fn activate_pre_generated(
                 )))
             };
         }
-        let visit = catalog::parse_visit_date(&a.visit_date, "visit_date")?;
+        let visit = catalog::parse_visit_date(&a.visit_date, "visit_date", today)?;
         let prices = catalog::prices_of(tx, row.product_id)?;
         let day = pricing::day_type(visit, &catalog::holidays(tx)?);
         let price = pricing::unit_price(&prices, &a.customer_type, day).ok_or_else(|| {
