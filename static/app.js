@@ -1,9 +1,16 @@
 // Gangway staff console: session, shell, hash router.
 import { api, isAbort, onUnauthorized } from './api.js';
 import { h, clearToasts, errorBox, field, formErrorLine, loading, toast } from './ui.js';
-import { renderAudit, renderBatches, renderDashboard, renderPartners, renderResellers } from './views.js';
+import { renderAudit } from './audit.js';
+import { renderBatches } from './batches.js';
+import { renderDashboard } from './dashboard.js';
+import { renderPartners } from './partners.js';
+import { renderResellers } from './resellers.js';
 import { renderScanner } from './scanner.js';
 
+// One module per screen. Each render function gets (root, ctx) with
+// ctx = {params, query, signal, user, sameView, navigate}; ctx.signal aborts when the user leaves
+// the view (timers and late answers stop with it).
 const STAFF = ['staff', 'admin'];
 const ROUTES = [
   { key: 'dashboard', label: 'Dashboard', roles: STAFF, render: renderDashboard },

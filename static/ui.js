@@ -223,6 +223,23 @@ export function pager({ total_count: total = 0, page = 1, page_size: size = 50 }
   );
 }
 
+/** One term of a `<dl class="facts">`. */
+export function fact(term, value) {
+  return h('div', { class: 'fact' }, h('dt', null, term), h('dd', null, value));
+}
+
+/** An object's keys and values as a `<dl class="kv">`; nested values as JSON. */
+export function kvList(obj) {
+  if (!obj || typeof obj !== 'object') return h('span', { class: 'muted' }, '—');
+  const entries = Object.entries(obj);
+  if (!entries.length) return h('span', { class: 'muted' }, '—');
+  return h(
+    'dl',
+    { class: 'kv' },
+    entries.map(([k, v]) => [h('dt', null, k), h('dd', null, v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v ?? '—'))]),
+  );
+}
+
 /** A form's error line (role=alert) + aria-invalid on the field the problem names. */
 export function formErrorLine() {
   return h('p', { class: 'form-error', role: 'alert' });
@@ -316,6 +333,30 @@ export async function productNames() {
 export function productLabel(names, id) {
   const n = names.get(String(id));
   return n ? `${n} (${id})` : `Package ${id}`;
+}
+
+/** Loads partners for a picker; null when this role may not list them (403). */
+export async function loadPartners(signal) {
+  try {
+    const data = await api('/api/admin/partners', { signal });
+    return data.partners || [];
+  } catch (e) {
+    if (e.status === 403) return null;
+    throw e;
+  }
+}
+
+/** A partner `<select>`, or a partner-ID input when the partners could not be listed (`partners` null). */
+export function partnerPicker(id, partners, value, { allowAll = false } = {}) {
+  if (partners === null) {
+    return h('input', { id, name: 'partner_id', type: 'number', min: 1, step: 1, inputmode: 'numeric', value: value ?? '', placeholder: allowAll ? 'All' : 'Partner ID' });
+  }
+  const sel = h('select', { id, name: 'partner_id' });
+  if (allowAll) sel.append(h('option', { value: '' }, 'All partners'));
+  for (const p of partners) {
+    sel.append(h('option', { value: String(p.partner_id), selected: String(p.partner_id) === String(value ?? '') }, `${p.name} (#${p.partner_id})${p.status === 'suspended' ? ' — suspended' : ''}`));
+  }
+  return sel;
 }
 
 /** Safe localStorage access (private mode / disabled storage). */
