@@ -1,6 +1,6 @@
 // Gangway staff console: session, shell, hash router.
 import { api, isAbort, onUnauthorized } from './api.js';
-import { h, clearToasts, errorBox, field, formErrorLine, loading, toast } from './ui.js';
+import { h, clearToasts, errorBox, field, formErrorLine, loading, onSubmit, toast } from './ui.js';
 import { renderAudit } from './audit.js';
 import { renderBatches } from './batches.js';
 import { renderDashboard } from './dashboard.js';
@@ -177,14 +177,10 @@ function showLogin(message = '', kind = 'info') {
     formErrorLine(),
     submit,
   );
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const errLine = form.querySelector('.form-error');
-    errLine.textContent = '';
-    note.hidden = true;
-    submit.disabled = true;
-    submit.textContent = 'Signing in…';
-    try {
+  onSubmit(
+    form,
+    async () => {
+      note.hidden = true;
       await api('/api/auth/login', {
         method: 'POST',
         body: { email: email.value.trim(), password: password.value },
@@ -196,15 +192,15 @@ function showLogin(message = '', kind = 'info') {
         throw new Error(`This console is for operator and venue staff. Your account has the “${me.role}” role.`);
       }
       setUser(me, { afterLogin: true });
-    } catch (err) {
-      errLine.textContent = err.message;
-      password.value = '';
-      password.focus();
-    } finally {
-      submit.disabled = false;
-      submit.textContent = 'Sign in';
-    }
-  });
+    },
+    {
+      busyText: 'Signing in…',
+      onError: () => {
+        password.value = '';
+        password.focus();
+      },
+    },
+  );
 
   main.replaceChildren(
     h(

@@ -1,8 +1,8 @@
 // Partners & keys (admin): create and suspend OTA partners, issue and revoke their API keys.
 import { api, isAbort } from './api.js';
 import {
-  badge, copyText, dateEl, emptyState, errorBox, fact, field, fmtInt, formErrorLine, h, loading, pageHeader, section,
-  showFormError, tableWrap, th, timeEl, toast,
+  badge, copyText, dateEl, emptyState, errorBox, fact, field, fmtInt, formErrorLine, h, loading, onClick, onSubmit,
+  pageHeader, section, tableWrap, th, timeEl, toast,
 } from './ui.js';
 
 export function renderPartners(root, { params, signal }) {
@@ -24,22 +24,13 @@ export function renderPartners(root, { params, signal }) {
     h('div', { class: 'field field-submit' }, createBtn),
     formErrorLine(),
   );
-  createForm.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    showFormError(createForm, null);
-    createBtn.disabled = true;
-    try {
-      const p = await api('/api/admin/partners', { method: 'POST', body: { name: nameIn.value.trim(), contact_email: emailIn.value.trim() }, signal });
-      toast(`Partner “${p.name ?? nameIn.value.trim()}” created.`);
-      createForm.reset();
-      state.selectedId = String(p.partner_id);
-      state.newKey = null;
-      await reload();
-    } catch (err) {
-      if (!isAbort(err)) showFormError(createForm, err);
-    } finally {
-      createBtn.disabled = false;
-    }
+  onSubmit(createForm, async () => {
+    const p = await api('/api/admin/partners', { method: 'POST', body: { name: nameIn.value.trim(), contact_email: emailIn.value.trim() }, signal });
+    toast(`Partner “${p.name ?? nameIn.value.trim()}” created.`);
+    createForm.reset();
+    state.selectedId = String(p.partner_id);
+    state.newKey = null;
+    await reload();
   });
 
   const listBody = h('div', null, loading('Loading partners…'));
@@ -123,18 +114,16 @@ export function renderPartners(root, { params, signal }) {
       { type: 'button', class: suspended ? 'btn' : 'btn btn-danger-outline', 'data-testid': suspended ? 'reactivate-partner' : 'suspend-partner' },
       suspended ? 'Reactivate partner' : 'Suspend partner',
     );
-    statusBtn.addEventListener('click', async () => {
-      statusBtn.disabled = true;
-      try {
+    onClick(
+      statusBtn,
+      async () => {
         await api(`/api/admin/partners/${encodeURIComponent(p.partner_id)}`, { method: 'PATCH', body: { status: suspended ? 'active' : 'suspended' }, signal });
         toast(suspended ? `${p.name} is active again.` : `${p.name} is suspended: its API keys get 403 until reactivated.`);
         await reload();
         detail.querySelector('[data-testid$="-partner"]')?.focus();
-      } catch (e) {
-        if (!isAbort(e)) toast(e.message, 'error');
-        statusBtn.disabled = false;
-      }
-    });
+      },
+      { redraws: true },
+    );
 
     // --- keys
     const keys = p.api_keys || [];
@@ -177,22 +166,18 @@ export function renderPartners(root, { params, signal }) {
       h('div', { class: 'field field-submit' }, keyBtn),
       formErrorLine(),
     );
-    keyForm.addEventListener('submit', async (e) => {
-      e.preventDefault();
-      showFormError(keyForm, null);
-      const body = { label: labelIn.value.trim() };
-      if (rateIn.value !== '') body.rate_limit_per_minute = Number(rateIn.value);
-      keyBtn.disabled = true;
-      try {
+    onSubmit(
+      keyForm,
+      async () => {
+        const body = { label: labelIn.value.trim() };
+        if (rateIn.value !== '') body.rate_limit_per_minute = Number(rateIn.value);
         const res = await api(`/api/admin/partners/${encodeURIComponent(p.partner_id)}/api-keys`, { method: 'POST', body, signal });
         state.newKey = { ...res, partnerId: String(p.partner_id), partnerName: p.name, label: body.label };
         await reload();
         detail.querySelector('[data-testid="new-api-key"]')?.focus();
-      } catch (err) {
-        if (!isAbort(err)) showFormError(keyForm, err);
-        keyBtn.disabled = false;
-      }
-    });
+      },
+      { redraws: true },
+    );
 
     const showKey = state.newKey && String(state.newKey.partnerId) === String(p.partner_id) ? newKeyBox(state.newKey, () => {
       state.newKey = null;
@@ -219,21 +204,20 @@ export function renderPartners(root, { params, signal }) {
 
   function revokeButton(p, k) {
     const b = h('button', { type: 'button', class: 'btn btn-small btn-danger-outline', 'data-testid': 'revoke-key', 'aria-label': `Revoke key ${k.prefix} (${k.label || 'no label'})` }, 'Revoke');
-    b.addEventListener('click', async () => {
-      const ok = window.confirm(`Revoke API key ${k.prefix}… “${k.label || 'no label'}” of ${p.name}?\n\nIntegrations using it stop working immediately. This cannot be undone.`);
-      if (!ok) return;
-      b.disabled = true;
-      try {
+    onClick(
+      b,
+      async () => {
         await api(`/api/admin/api-keys/${encodeURIComponent(k.key_id)}`, { method: 'DELETE', signal });
         toast(`Key ${k.prefix}… revoked.`);
         if (state.newKey && String(state.newKey.key_id) === String(k.key_id)) state.newKey = null;
         await reload();
         detail.querySelector('#keys-title')?.focus();
-      } catch (e) {
-        if (!isAbort(e)) toast(e.message, 'error');
-        b.disabled = false;
-      }
-    });
+      },
+      {
+        confirm: `Revoke API key ${k.prefix}… “${k.label || 'no label'}” of ${p.name}?\n\nIntegrations using it stop working immediately. This cannot be undone.`,
+        redraws: true,
+      },
+    );
     return b;
   }
 

@@ -1,5 +1,5 @@
 // Small DOM and formatting helpers. All text goes through text nodes / textContent, never innerHTML.
-import { api } from './api.js';
+import { api, isAbort } from './api.js';
 
 const VALUE_PROPS = new Set(['value', 'checked', 'selected', 'indeterminate']);
 
@@ -277,6 +277,52 @@ export function toast(message, kind = 'ok') {
   const t = h('div', { class: `toast toast-${kind}` }, message);
   host.append(t);
   setTimeout(() => t.remove(), 5000);
+}
+
+// ---------- actions ----------
+
+/**
+ * Runs `action` with `button` disabled, so a double click sends one request. A failure shows on
+ * `form`'s error line (marking the field it names) or, without a form, as a toast; then `onError`
+ * runs. Leaving the view (an aborted request) shows nothing. The button is enabled again after a
+ * failure, and after a success unless `redraws`: such an action draws a new button, the old one
+ * stays disabled. `busyText` is the button's label while the action runs.
+ */
+async function whileBusy(button, action, { form = null, redraws = false, busyText = '', onError = null } = {}) {
+  const idleText = button.textContent;
+  button.disabled = true;
+  if (busyText) button.textContent = busyText;
+  let done = false;
+  try {
+    await action();
+    done = true;
+  } catch (err) {
+    if (!isAbort(err)) {
+      if (form) showFormError(form, err);
+      else toast(err.message, 'error');
+      if (onError) onError(err);
+    }
+  } finally {
+    if (!done || !redraws) button.disabled = false;
+    if (busyText) button.textContent = idleText;
+  }
+}
+
+/** On submit: clears the form's error line and runs `action` with the submit button busy (see whileBusy). */
+export function onSubmit(form, action, { button = form.querySelector('button[type=submit]'), ...options } = {}) {
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    showFormError(form, null);
+    whileBusy(button, action, { ...options, form });
+  });
+}
+
+/** On click: runs `action` with the button busy, a failure as a toast; with `confirm`, only once the user agrees. */
+export function onClick(button, action, { confirm = '', ...options } = {}) {
+  button.addEventListener('click', () => {
+    if (confirm && !window.confirm(confirm)) return;
+    whileBusy(button, action, options);
+  });
 }
 
 // ---------- clipboard ----------
