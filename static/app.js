@@ -109,7 +109,7 @@ function route() {
   } else {
     const ctx = { params: segments.slice(1), query, signal: controller.signal, user, sameView, navigate };
     const fail = (e) => {
-      if (isAbort(e) || controller.signal.aborted) return;
+      if (isAbort(e, controller.signal)) return;
       console.error(e);
       root.append(errorBox(e));
     };

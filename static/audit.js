@@ -117,7 +117,7 @@ export async function renderAudit(root, { query, signal, navigate }) {
       );
       results.replaceChildren(tableWrap(table, 'Audit entries'), pg);
     } catch (e) {
-      if (!isAbort(e) && !signal.aborted) {
+      if (!isAbort(e, signal)) {
         results.replaceChildren();
         showFormError(form, e);
       }

@@ -95,7 +95,7 @@ export function renderBatches(root, ctx) {
       );
       body.replaceChildren(tableWrap(table, 'Batches'), pager(data, (p) => navigate(`#/batches?page=${p}`), 'batches'));
     } catch (e) {
-      if (!isAbort(e) && !signal.aborted) body.replaceChildren(errorBox(e, load));
+      if (!isAbort(e, signal)) body.replaceChildren(errorBox(e, load));
     }
   }
   return load();
@@ -116,7 +116,7 @@ async function renderBatchDetail(root, { signal }, id) {
       if (signal.aborted) return;
       body.replaceChildren(batchDetail(b, names));
     } catch (e) {
-      if (!isAbort(e) && !signal.aborted) body.replaceChildren(errorBox(e, e.status === 404 ? null : load));
+      if (!isAbort(e, signal)) body.replaceChildren(errorBox(e, e.status === 404 ? null : load));
     }
   }
   return load();

@@ -48,7 +48,7 @@ export function renderDashboard(root, { signal }) {
       updated.classList.remove('stale');
       invStatus.replaceChildren();
     } catch (e) {
-      if (isAbort(e) || signal.aborted) return;
+      if (isAbort(e, signal)) return;
       if (!haveInventory) {
         invBody.replaceChildren(errorBox(e, () => refreshNow()));
         updated.textContent = 'Not loaded';
@@ -66,7 +66,7 @@ export function renderDashboard(root, { signal }) {
       const data = await api('/api/admin/reports/reconciliation', { signal });
       if (!signal.aborted) reconBody.replaceChildren(reconciliationView(data, names));
     } catch (e) {
-      if (!isAbort(e) && !signal.aborted) reconBody.replaceChildren(errorBox(e, () => loadRecon()));
+      if (!isAbort(e, signal)) reconBody.replaceChildren(errorBox(e, () => loadRecon()));
     }
   }
 
@@ -75,7 +75,7 @@ export function renderDashboard(root, { signal }) {
       const data = await api('/api/admin/reports/sales', { query: { days: 14 }, signal });
       if (!signal.aborted) salesBody.replaceChildren(salesView(data, salesBody.clientWidth));
     } catch (e) {
-      if (!isAbort(e) && !signal.aborted) salesBody.replaceChildren(errorBox(e, () => loadSales()));
+      if (!isAbort(e, signal)) salesBody.replaceChildren(errorBox(e, () => loadSales()));
     }
   }
 

@@ -50,7 +50,7 @@ export function renderPartners(root, { params, signal }) {
       drawList();
       drawDetail();
     } catch (e) {
-      if (!isAbort(e) && !signal.aborted) listBody.replaceChildren(errorBox(e, reload));
+      if (!isAbort(e, signal)) listBody.replaceChildren(errorBox(e, reload));
     }
   }
 

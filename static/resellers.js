@@ -22,7 +22,7 @@ export async function renderResellers(root, { signal }) {
   try {
     partners = await loadPartners(signal);
   } catch (e) {
-    if (!isAbort(e) && !signal.aborted) top.replaceChildren(errorBox(e));
+    if (!isAbort(e, signal)) top.replaceChildren(errorBox(e));
     return;
   }
   if (signal.aborted) return;
@@ -94,7 +94,7 @@ export async function renderResellers(root, { signal }) {
       if (signal.aborted || pid !== partnerId) return;
       billingBody.replaceChildren(billingView(data, partners?.find((p) => String(p.partner_id) === String(pid))));
     } catch (e) {
-      if (isAbort(e) || signal.aborted) return;
+      if (isAbort(e, signal)) return;
       billingBody.replaceChildren();
       showFormError(periodForm, e);
     }
@@ -118,7 +118,7 @@ export async function renderResellers(root, { signal }) {
         }, 'resellers'),
       );
     } catch (e) {
-      if (!isAbort(e) && !signal.aborted) resellersBody.replaceChildren(errorBox(e, loadResellers));
+      if (!isAbort(e, signal)) resellersBody.replaceChildren(errorBox(e, loadResellers));
     }
   }
 
