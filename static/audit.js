@@ -1,8 +1,8 @@
 // Audit: the audit log, filtered by partner, action and time, with the filters kept in the URL.
 import { api, isAbort } from './api.js';
 import {
-  emptyState, field, formErrorLine, h, kvList, loadPartners, loading, localInputToRfc3339, pageHeader, pager,
-  partnerPicker, posInt, showFormError, tableWrap, th, timeEl,
+  emptyState, field, formErrorLine, h, kvList, loadPartners, loading, localInputToRfc3339, noValue, pageHeader,
+  pager, partnerPicker, posInt, showFormError, tableWrap, th, timeEl,
 } from './ui.js';
 
 export async function renderAudit(root, { query, signal, navigate }) {
@@ -127,10 +127,10 @@ export async function renderAudit(root, { query, signal, navigate }) {
 }
 
 function summaryView(sum) {
-  if (sum === null || sum === undefined) return h('span', { class: 'muted' }, '—');
+  if (sum === null || sum === undefined) return noValue();
   if (typeof sum !== 'object') return String(sum);
   const entries = Object.entries(sum);
-  if (!entries.length) return h('span', { class: 'muted' }, '—');
+  if (!entries.length) return noValue();
   const simple = entries.every(([, v]) => v === null || typeof v !== 'object') && entries.length <= 5;
   if (simple) return kvList(sum);
   return h('details', null, h('summary', null, `${entries.length} fields`), h('pre', { class: 'json' }, JSON.stringify(sum, null, 2)));

@@ -2,8 +2,8 @@
 // download of a batch's QR images.
 import { api, isAbort } from './api.js';
 import {
-  TICKET_STATUSES, badge, emptyState, errorBox, fact, field, fmtInt, h, kvList, label, loading, pageHeader, pager,
-  posInt, productLabel, productNames, section, shortId, tableWrap, th, timeEl,
+  TICKET_STATUSES, badge, emptyState, errorBox, fact, field, fmtInt, h, kvList, label, loading, noValue, pageHeader,
+  pager, posInt, productLabel, productNames, section, shortId, tableWrap, th, timeEl,
 } from './ui.js';
 
 const zipUrl = (id) => `/api/admin/batches/${encodeURIComponent(id)}/archive.zip`;
@@ -27,7 +27,7 @@ function zipLink(batch, primary = false) {
 function statusCounts(counts) {
   const c = counts || {};
   const parts = TICKET_STATUSES.filter((k) => Number(c[k]) > 0);
-  if (!parts.length) return h('span', { class: 'muted' }, '—');
+  if (!parts.length) return noValue();
   return h(
     'span',
     { class: 'counts' },

@@ -16,14 +16,7 @@ export function renderPartners(root, { params, signal }) {
   const nameIn = h('input', { id: 'partner-name', name: 'name', type: 'text', required: true, autocomplete: 'organization', maxlength: 200 });
   const emailIn = h('input', { id: 'partner-email', name: 'contact_email', type: 'email', required: true, autocomplete: 'email' });
   const createBtn = h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'create-partner' }, 'Create partner');
-  const createForm = h(
-    'form',
-    { class: 'form-row', 'aria-label': 'New partner' },
-    field('Partner name', nameIn),
-    field('Contact email', emailIn),
-    h('div', { class: 'field field-submit' }, createBtn),
-    formErrorLine(),
-  );
+  const createForm = rowForm('New partner', [field('Partner name', nameIn), field('Contact email', emailIn)], createBtn);
   onSubmit(createForm, async () => {
     const p = await api('/api/admin/partners', { method: 'POST', body: { name: nameIn.value.trim(), contact_email: emailIn.value.trim() }, signal });
     toast(`Partner “${p.name ?? nameIn.value.trim()}” created.`);
@@ -158,14 +151,7 @@ export function renderPartners(root, { params, signal }) {
     const labelIn = h('input', { id: 'key-label', name: 'label', type: 'text', required: true, maxlength: 200, placeholder: 'e.g. production' });
     const rateIn = h('input', { id: 'key-rate-limit', name: 'rate_limit_per_minute', type: 'number', min: 1, step: 1, inputmode: 'numeric', placeholder: 'server default' });
     const keyBtn = h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'create-key'}, 'Create API key');
-    const keyForm = h(
-      'form',
-      { class: 'form-row', 'aria-label': 'New API key' },
-      field('Key label', labelIn),
-      field('Rate limit per minute (optional)', rateIn),
-      h('div', { class: 'field field-submit' }, keyBtn),
-      formErrorLine(),
-    );
+    const keyForm = rowForm('New API key', [field('Key label', labelIn), field('Rate limit per minute (optional)', rateIn)], keyBtn);
     onSubmit(
       keyForm,
       async () => {
@@ -223,6 +209,11 @@ export function renderPartners(root, { params, signal }) {
 
   drawDetail();
   return reload();
+}
+
+/** A one-line form: its fields, the submit button, and the error line below them. */
+function rowForm(ariaLabel, fields, submitBtn) {
+  return h('form', { class: 'form-row', 'aria-label': ariaLabel }, fields, h('div', { class: 'field field-submit' }, submitBtn), formErrorLine());
 }
 
 function newKeyBox(k, onDismiss) {

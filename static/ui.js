@@ -94,16 +94,21 @@ export function fmtDateTime(iso) {
   return Number.isNaN(d.getTime()) ? String(iso) : dtFmt.format(d);
 }
 
+/** The muted dash shown where a value is missing. */
+export function noValue() {
+  return h('span', { class: 'muted' }, '—');
+}
+
 /** <time> showing local date-time, with the exact UTC value as tooltip. */
 export function timeEl(iso) {
-  if (!iso) return h('span', { class: 'muted' }, '—');
+  if (!iso) return noValue();
   return h('time', { datetime: iso, title: iso }, fmtDateTime(iso));
 }
 
 const dFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 /** <time> showing the local date only (for narrow tables); the full local time and UTC in the tooltip. */
 export function dateEl(iso) {
-  if (!iso) return h('span', { class: 'muted' }, '—');
+  if (!iso) return noValue();
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return h('time', { datetime: iso, title: iso }, String(iso));
   return h('time', { datetime: iso, title: `${dtFmt.format(d)} (${iso})` }, dFmt.format(d));
@@ -230,9 +235,9 @@ export function fact(term, value) {
 
 /** An object's keys and values as a `<dl class="kv">`; nested values as JSON. */
 export function kvList(obj) {
-  if (!obj || typeof obj !== 'object') return h('span', { class: 'muted' }, '—');
+  if (!obj || typeof obj !== 'object') return noValue();
   const entries = Object.entries(obj);
-  if (!entries.length) return h('span', { class: 'muted' }, '—');
+  if (!entries.length) return noValue();
   return h(
     'dl',
     { class: 'kv' },
