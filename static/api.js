@@ -85,7 +85,10 @@ export async function api(path, { method = 'GET', body, query, signal, auth = tr
   return data;
 }
 
-/** True for errors caused by leaving a view (aborted requests). */
-export function isAbort(e) {
-  return Boolean(e) && e.name === 'AbortError';
+/**
+ * True for errors caused by leaving a view: an aborted request, or any failure once `signal` (the
+ * view's) has aborted, since there is nothing left to show it in.
+ */
+export function isAbort(e, signal) {
+  return (Boolean(e) && e.name === 'AbortError') || Boolean(signal && signal.aborted);
 }

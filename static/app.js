@@ -1,9 +1,16 @@
 // Gangway staff console: session, shell, hash router.
 import { api, isAbort, onUnauthorized } from './api.js';
-import { h, clearToasts, errorBox, field, formErrorLine, loading, toast } from './ui.js';
-import { renderAudit, renderBatches, renderDashboard, renderPartners, renderResellers } from './views.js';
+import { h, clearToasts, errorBox, field, formErrorLine, loading, onSubmit, toast } from './ui.js';
+import { renderAudit } from './audit.js';
+import { renderBatches } from './batches.js';
+import { renderDashboard } from './dashboard.js';
+import { renderPartners } from './partners.js';
+import { renderResellers } from './resellers.js';
 import { renderScanner } from './scanner.js';
 
+// One module per screen. Each render function gets (root, ctx) with
+// ctx = {params, query, signal, user, sameView, navigate}; ctx.signal aborts when the user leaves
+// the view (timers and late answers stop with it).
 const STAFF = ['staff', 'admin'];
 const ROUTES = [
   { key: 'dashboard', label: 'Dashboard', roles: STAFF, render: renderDashboard },
@@ -102,7 +109,7 @@ function route() {
   } else {
     const ctx = { params: segments.slice(1), query, signal: controller.signal, user, sameView, navigate };
     const fail = (e) => {
-      if (isAbort(e) || controller.signal.aborted) return;
+      if (isAbort(e, controller.signal)) return;
       console.error(e);
       root.append(errorBox(e));
     };
@@ -170,14 +177,10 @@ function showLogin(message = '', kind = 'info') {
     formErrorLine(),
     submit,
   );
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const errLine = form.querySelector('.form-error');
-    errLine.textContent = '';
-    note.hidden = true;
-    submit.disabled = true;
-    submit.textContent = 'Signing in…';
-    try {
+  onSubmit(
+    form,
+    async () => {
+      note.hidden = true;
       await api('/api/auth/login', {
         method: 'POST',
         body: { email: email.value.trim(), password: password.value },
@@ -189,15 +192,15 @@ function showLogin(message = '', kind = 'info') {
         throw new Error(`This console is for operator and venue staff. Your account has the “${me.role}” role.`);
       }
       setUser(me, { afterLogin: true });
-    } catch (err) {
-      errLine.textContent = err.message;
-      password.value = '';
-      password.focus();
-    } finally {
-      submit.disabled = false;
-      submit.textContent = 'Sign in';
-    }
-  });
+    },
+    {
+      busyText: 'Signing in…',
+      onError: () => {
+        password.value = '';
+        password.focus();
+      },
+    },
+  );
 
   main.replaceChildren(
     h(

@@ -104,7 +104,7 @@ export function renderScanner(root, { signal }) {
       if (!fnNames.has(saved) && fnNames.size === 1) fnSel.value = [...fnNames.keys()][0];
       fnSel.disabled = false;
     } catch (e) {
-      if (isAbort(e) || signal.aborted) return;
+      if (isAbort(e, signal)) return;
       fnSel.replaceChildren(h('option', { value: '' }, 'Not loaded'));
       fnMsg.replaceChildren(errorBox(e, loadFunctions));
     }
@@ -192,7 +192,7 @@ export function renderScanner(root, { signal }) {
       addHistory(true, r.function_code, `${r.remaining_uses} left`);
       buzz(true);
     } catch (e) {
-      if (isAbort(e) || signal.aborted) return;
+      if (isAbort(e, signal)) return;
       if (e.status === 401) return; // the console is back at the login form
       const noAnswer = e.code === 'NETWORK_ERROR' || e.status >= 500;
       if (noAnswer) {

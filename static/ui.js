@@ -1,5 +1,5 @@
 // Small DOM and formatting helpers. All text goes through text nodes / textContent, never innerHTML.
-import { api } from './api.js';
+import { api, isAbort } from './api.js';
 
 const VALUE_PROPS = new Set(['value', 'checked', 'selected', 'indeterminate']);
 
@@ -94,16 +94,21 @@ export function fmtDateTime(iso) {
   return Number.isNaN(d.getTime()) ? String(iso) : dtFmt.format(d);
 }
 
+/** The muted dash shown where a value is missing. */
+export function noValue() {
+  return h('span', { class: 'muted' }, '—');
+}
+
 /** <time> showing local date-time, with the exact UTC value as tooltip. */
 export function timeEl(iso) {
-  if (!iso) return h('span', { class: 'muted' }, '—');
+  if (!iso) return noValue();
   return h('time', { datetime: iso, title: iso }, fmtDateTime(iso));
 }
 
 const dFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 /** <time> showing the local date only (for narrow tables); the full local time and UTC in the tooltip. */
 export function dateEl(iso) {
-  if (!iso) return h('span', { class: 'muted' }, '—');
+  if (!iso) return noValue();
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return h('time', { datetime: iso, title: iso }, String(iso));
   return h('time', { datetime: iso, title: `${dtFmt.format(d)} (${iso})` }, dFmt.format(d));
@@ -223,6 +228,23 @@ export function pager({ total_count: total = 0, page = 1, page_size: size = 50 }
   );
 }
 
+/** One term of a `<dl class="facts">`. */
+export function fact(term, value) {
+  return h('div', { class: 'fact' }, h('dt', null, term), h('dd', null, value));
+}
+
+/** An object's keys and values as a `<dl class="kv">`; nested values as JSON. */
+export function kvList(obj) {
+  if (!obj || typeof obj !== 'object') return noValue();
+  const entries = Object.entries(obj);
+  if (!entries.length) return noValue();
+  return h(
+    'dl',
+    { class: 'kv' },
+    entries.map(([k, v]) => [h('dt', null, k), h('dd', null, v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v ?? '—'))]),
+  );
+}
+
 /** A form's error line (role=alert) + aria-invalid on the field the problem names. */
 export function formErrorLine() {
   return h('p', { class: 'form-error', role: 'alert' });
@@ -260,6 +282,52 @@ export function toast(message, kind = 'ok') {
   const t = h('div', { class: `toast toast-${kind}` }, message);
   host.append(t);
   setTimeout(() => t.remove(), 5000);
+}
+
+// ---------- actions ----------
+
+/**
+ * Runs `action` with `button` disabled, so a double click sends one request. A failure shows on
+ * `form`'s error line (marking the field it names) or, without a form, as a toast; then `onError`
+ * runs. Leaving the view (an aborted request) shows nothing. The button is enabled again after a
+ * failure, and after a success unless `redraws`: such an action draws a new button, the old one
+ * stays disabled. `busyText` is the button's label while the action runs.
+ */
+async function whileBusy(button, action, { form = null, redraws = false, busyText = '', onError = null } = {}) {
+  const idleText = button.textContent;
+  button.disabled = true;
+  if (busyText) button.textContent = busyText;
+  let done = false;
+  try {
+    await action();
+    done = true;
+  } catch (err) {
+    if (!isAbort(err)) {
+      if (form) showFormError(form, err);
+      else toast(err.message, 'error');
+      if (onError) onError(err);
+    }
+  } finally {
+    if (!done || !redraws) button.disabled = false;
+    if (busyText) button.textContent = idleText;
+  }
+}
+
+/** On submit: clears the form's error line and runs `action` with the submit button busy (see whileBusy). */
+export function onSubmit(form, action, { button = form.querySelector('button[type=submit]'), ...options } = {}) {
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    showFormError(form, null);
+    whileBusy(button, action, { ...options, form });
+  });
+}
+
+/** On click: runs `action` with the button busy, a failure as a toast; with `confirm`, only once the user agrees. */
+export function onClick(button, action, { confirm = '', ...options } = {}) {
+  button.addEventListener('click', () => {
+    if (confirm && !window.confirm(confirm)) return;
+    whileBusy(button, action, options);
+  });
 }
 
 // ---------- clipboard ----------
@@ -316,6 +384,30 @@ export async function productNames() {
 export function productLabel(names, id) {
   const n = names.get(String(id));
   return n ? `${n} (${id})` : `Package ${id}`;
+}
+
+/** Loads partners for a picker; null when this role may not list them (403). */
+export async function loadPartners(signal) {
+  try {
+    const data = await api('/api/admin/partners', { signal });
+    return data.partners || [];
+  } catch (e) {
+    if (e.status === 403) return null;
+    throw e;
+  }
+}
+
+/** A partner `<select>`, or a partner-ID input when the partners could not be listed (`partners` null). */
+export function partnerPicker(id, partners, value, { allowAll = false } = {}) {
+  if (partners === null) {
+    return h('input', { id, name: 'partner_id', type: 'number', min: 1, step: 1, inputmode: 'numeric', value: value ?? '', placeholder: allowAll ? 'All' : 'Partner ID' });
+  }
+  const sel = h('select', { id, name: 'partner_id' });
+  if (allowAll) sel.append(h('option', { value: '' }, 'All partners'));
+  for (const p of partners) {
+    sel.append(h('option', { value: String(p.partner_id), selected: String(p.partner_id) === String(value ?? '') }, `${p.name} (#${p.partner_id})${p.status === 'suspended' ? ' — suspended' : ''}`));
+  }
+  return sel;
 }
 
 /** Safe localStorage access (private mode / disabled storage). */

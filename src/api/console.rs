@@ -22,7 +22,11 @@ assets! {
     "app.js" => ContentType::JavaScript,
     "api.js" => ContentType::JavaScript,
     "ui.js" => ContentType::JavaScript,
-    "views.js" => ContentType::JavaScript,
+    "dashboard.js" => ContentType::JavaScript,
+    "batches.js" => ContentType::JavaScript,
+    "partners.js" => ContentType::JavaScript,
+    "resellers.js" => ContentType::JavaScript,
+    "audit.js" => ContentType::JavaScript,
     "scanner.js" => ContentType::JavaScript,
 }
 
