@@ -59,7 +59,7 @@ impl Ctx {
     /// Opens and migrates the database and loads (or creates) the server's secrets. The second
     /// value is the webhook secret when it was generated just now (to be shown once).
     pub fn open(config: Config) -> Result<(Ctx, Option<String>), AppError> {
-        let db = Db::open(&config.database_path, config.db_read_pool_size)?;
+        let db = Db::open_with(&config.database_path, config.db_options()?)?;
         let secrets = settings::load_or_create(&db, config.payment_webhook_secret.as_deref())?;
         let generated = secrets
             .webhook_secret_generated
