@@ -1,12 +1,16 @@
 //! The command line: `serve` (default), `migrate`, and `admin` sub-commands that run the same
 //! domain operations as the API, on the same configuration.
 
+use std::path::{Path, PathBuf};
+
 use clap::{Parser, Subcommand};
 
 use crate::config::{self, Config};
 use crate::db::Db;
 use crate::domain::accounts::{self, NewAccount};
 use crate::domain::audit::Actor;
+use crate::domain::backups::Backups;
+use crate::domain::check::{self, CheckReport};
 use crate::domain::partners;
 use crate::error::AppError;
 use crate::ids;
@@ -31,11 +35,19 @@ pub enum Command {
     /// Administration on the configured database.
     #[command(subcommand)]
     Admin(AdminCommand),
-    /// Write a consistent copy of the database to a new file (safe while the server runs).
+    /// Write a consistent copy of the database (safe while the server runs): to a new file, or
+    /// as a snapshot into `backup_dir`, rotated like the scheduled ones.
     Backup {
-        /// Where to write the copy; must not exist yet.
+        /// Where to write the copy; must not exist yet. Without it: a snapshot in `backup_dir`.
         #[arg(long)]
-        to: std::path::PathBuf,
+        to: Option<PathBuf>,
+    },
+    /// Check a database file that no server holds (a restored replica, a backup): integrity,
+    /// foreign keys and the inventory books. Read-only; exits 0 only when every check passes.
+    Check {
+        /// The file to check.
+        #[arg(long)]
+        database: PathBuf,
     },
 }
 
@@ -84,15 +96,87 @@ pub fn migrate() -> Result<(), AppError> {
 
 /// A transactionally consistent copy, made while the server keeps reading and writing; created
 /// with mode 0600 (it holds the server's secrets), never over an existing file.
-pub fn backup(to: &std::path::Path) -> Result<(), AppError> {
+pub fn backup(to: Option<&Path>) -> Result<(), AppError> {
     let (config, db) = open()?;
-    db.backup_to(to)?;
+    let written = match to {
+        Some(to) => {
+            db.backup_to(to)?;
+            to.to_path_buf()
+        }
+        None => {
+            let schedule = config.backup_schedule()?;
+            let backups = Backups::new(schedule, &config.database_path);
+            let snapshot = backups.take(&db)?;
+            backups.schedule().dir.join(snapshot.file)
+        }
+    };
     println!(
         "Backed up {} to {}.",
         config.database_path.display(),
-        to.display()
+        written.display()
     );
     Ok(())
+}
+
+/// How `gangway check` ends: 0 when every check passed, 1 when one failed, 2 when the file could
+/// not be checked at all.
+pub fn check(database: &Path) -> i32 {
+    println!("Checking {} (read-only)", database.display());
+    match check::check_file(database) {
+        Ok(report) => {
+            print!("{}", check_report(&report));
+            i32::from(!report.passed())
+        }
+        Err(AppError::Config(reason) | AppError::Internal(reason)) => {
+            println!("  cannot check it: {reason}");
+            2
+        }
+        Err(e) => {
+            println!("  cannot check it: {e}");
+            2
+        }
+    }
+}
+
+fn check_report(report: &CheckReport) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let (applied, known) = report.schema;
+    let _ = writeln!(
+        out,
+        "  schema             version {applied} (this gangway migrates up to {known}){}",
+        if applied > known {
+            " -- newer than this binary"
+        } else {
+            ""
+        }
+    );
+    if report.how == crate::db::ReadOnlyOpen::WithWal {
+        let _ = writeln!(
+            out,
+            "  note               a -wal file lies beside it; its committed transactions are included"
+        );
+    }
+    for f in &report.findings {
+        let verdict = if f.passed { "" } else { "FAILED: " };
+        let mut lines = f.lines.iter();
+        let first = lines.next().map_or("", String::as_str);
+        let _ = writeln!(out, "  {:<18} {verdict}{first}", f.name);
+        for line in lines {
+            let _ = writeln!(out, "  {:<18}   {line}", "");
+        }
+    }
+    let failed = report.findings.iter().filter(|f| !f.passed).count();
+    if failed == 0 {
+        let _ = writeln!(out, "All {} checks passed.", report.findings.len());
+    } else {
+        let _ = writeln!(
+            out,
+            "{failed} of {} checks FAILED: do not serve from this copy.",
+            report.findings.len()
+        );
+    }
+    out
 }
 
 pub fn admin(cmd: AdminCommand) -> Result<(), AppError> {

@@ -8,6 +8,7 @@ use rocket::figment::{Figment, Profile};
 use serde::Deserialize;
 
 use crate::db::{CheckpointMode, DbOptions};
+use crate::domain::backups::Schedule;
 use crate::error::AppError;
 
 /// The shipped `Rocket.toml`; built-in defaults are exactly what the file says.
@@ -30,6 +31,19 @@ pub struct Config {
     pub db_read_pool_size: u32,
     /// `app` (Gangway checkpoints its WAL) or `external` (Litestream does).
     pub checkpoint: String,
+    /// Where scheduled snapshots go; empty: `backups/` beside the database.
+    pub backup_dir: String,
+    /// How often (`6h`, `30m`, `1d`, `90s`), or `off`.
+    pub backup_every: String,
+    /// How many snapshots to keep (the newest).
+    pub backup_keep: u32,
+    /// A token a Prometheus scraper presents as `Authorization: Bearer …` to read `/metrics`
+    /// (staff sessions may read it too). Unset: staff only.
+    #[serde(default)]
+    pub metrics_token: Option<String>,
+    /// Litestream's control socket, to report replication (`GET /list`). Unset: not reported.
+    #[serde(default)]
+    pub litestream_socket: Option<PathBuf>,
 }
 
 /// The figment Rocket and the CLI both read.
@@ -50,6 +64,16 @@ impl Config {
             read_pool_size: self.db_read_pool_size,
             checkpoint: CheckpointMode::parse(&self.checkpoint)?,
         })
+    }
+
+    /// The scheduled snapshots.
+    pub fn backup_schedule(&self) -> Result<Schedule, AppError> {
+        Schedule::from_settings(
+            &self.database_path,
+            &self.backup_dir,
+            &self.backup_every,
+            self.backup_keep,
+        )
     }
 
     pub fn from_figment(figment: &Figment) -> Result<Config, AppError> {
@@ -93,6 +117,12 @@ impl Config {
         }
         crate::domain::venue::VenueClock::new(&self.timezone)?;
         self.db_options()?;
+        self.backup_schedule()?;
+        if matches!(&self.metrics_token, Some(t) if t.len() < 24) {
+            return Err(AppError::Config(
+                "metrics_token must be at least 24 characters (e.g. openssl rand -hex 16)".into(),
+            ));
+        }
         if matches!(&self.payment_webhook_secret, Some(s) if s.len() < 16) {
             return Err(AppError::Config(
                 "payment_webhook_secret must be at least 16 characters".into(),

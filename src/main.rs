@@ -50,7 +50,8 @@ fn main() {
         Command::Serve => serve(),
         Command::Migrate => cli::migrate().map_err(Into::into),
         Command::Admin(cmd) => cli::admin(cmd).map_err(Into::into),
-        Command::Backup { to } => cli::backup(&to).map_err(Into::into),
+        Command::Backup { to } => cli::backup(to.as_deref()).map_err(Into::into),
+        Command::Check { database } => std::process::exit(cli::check(&database)),
     };
     if let Err(e) = result {
         eprintln!("gangway: {e}");

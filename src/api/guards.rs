@@ -73,6 +73,9 @@ pub struct TicketViewer(pub Owner);
 /// The raw session token of the request (bearer or cookie), to end it.
 pub struct SessionToken(pub Option<String>);
 
+/// May read `/metrics`: a staff or admin session, or a scraper presenting the `metrics_token`.
+pub struct MetricsReader;
+
 fn app<'a>(req: &'a Request<'_>) -> &'a App {
     req.rocket()
         .state::<App>()
@@ -139,6 +142,21 @@ async fn authenticate_user(req: &Request<'_>) -> Result<SessionUser, AppError> {
         .ok_or(AppError::Unauthenticated)
 }
 
+/// The scraper's token, compared in constant time (through hashes, so its length does not show
+/// either); any other bearer token is tried as a staff session.
+async fn metrics_reader(req: &Request<'_>) -> Result<MetricsReader, AppError> {
+    let expected = app(req).ctx.config.metrics_token.as_deref();
+    if let (Some(expected), Some(presented)) = (expected, session_token(req)) {
+        let hash = |t: &str| crate::ids::sha256_hex(t.as_bytes());
+        if crate::ids::constant_time_eq(hash(expected).as_bytes(), hash(&presented).as_bytes()) {
+            return Ok(MetricsReader);
+        }
+    }
+    user_with_role(req, &[Role::Staff, Role::Admin])
+        .await
+        .map(|_| MetricsReader)
+}
+
 async fn user_with_role(req: &Request<'_>, allowed: &[Role]) -> Result<SessionUser, AppError> {
     let user = authenticate_user(req).await?;
     if allowed.contains(&user.role) {
@@ -192,6 +210,7 @@ guard!(TicketViewer, req => {
         authenticate_user(req).await.map(|u| TicketViewer(Owner::User(u.user_id)))
     }
 });
+guard!(MetricsReader, req => metrics_reader(req).await);
 guard!(SessionToken, req => Ok::<_, AppError>(SessionToken(session_token(req))));
 
 fn security(
@@ -256,4 +275,5 @@ openapi_security!(Staff, bearer_scheme());
 openapi_security!(Admin, bearer_scheme());
 openapi_security!(Venue, bearer_scheme());
 openapi_security!(TicketViewer, api_key_scheme());
+openapi_security!(MetricsReader, bearer_scheme());
 openapi_security!(SessionToken, Ok(RequestHeaderInput::None));

@@ -10,6 +10,7 @@ pub mod direct;
 pub mod docs;
 pub mod guards;
 pub mod headers;
+pub mod metrics;
 pub mod ota;
 pub mod paging;
 pub mod payments;
@@ -22,6 +23,7 @@ pub mod venue;
 pub mod views;
 pub mod zip;
 
+use std::future::Future;
 use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,7 +35,7 @@ use rocket::outcome::Outcome;
 use rocket::request::{self, FromRequest, Request};
 use rocket::response::status::Created;
 use rocket::serde::json::Json;
-use rocket::{Build, Rocket};
+use rocket::{Build, Orbit, Rocket};
 use rocket_okapi::gen::OpenApiGenerator;
 use rocket_okapi::request::{OpenApiFromRequest, RequestHeaderInput};
 use rocket_okapi::settings::OpenApiSettings;
@@ -42,18 +44,20 @@ use crate::config::Config;
 use crate::domain::{expiry, Ctx};
 use crate::error::AppError;
 use guards::RateLimitSeen;
+use metrics::{Metrics, RequestMetrics};
 use rate_limit::RateLimiter;
 
 pub type ApiResult<T> = Result<T, AppError>;
 
-/// Everything a request needs, shared by all of them (cheap to clone): the domain's context and
-/// the in-memory rate limiter.
+/// Everything a request needs, shared by all of them (cheap to clone): the domain's context, the
+/// in-memory rate limiter and the metrics.
 #[derive(Clone)]
 pub struct App(Arc<AppState>);
 
 pub struct AppState {
     pub ctx: Ctx,
     pub rate_limiter: RateLimiter,
+    pub metrics: Metrics,
 }
 
 impl Deref for App {
@@ -93,9 +97,11 @@ impl App {
                 "  Configure your payment gateway with it, or set GANGWAY_PAYMENT_WEBHOOK_SECRET."
             );
         }
+        let metrics = Metrics::new(&ctx.db, ctx.config.litestream_socket.is_some());
         Ok(App(Arc::new(AppState {
             ctx,
             rate_limiter: RateLimiter::default(),
+            metrics,
         })))
     }
 }
@@ -142,36 +148,74 @@ pub fn build_rocket(figment: Figment) -> Rocket<Build> {
             },
         ))
         .attach(expiry_job())
+        .attach(backup_job())
+        .attach(RequestMetrics)
         .attach(rate_limit_headers());
     mount(rocket)
+}
+
+/// Runs `step` on the running server after each `wait` (`None`: stop) until shutdown.
+fn background<W, S, F>(rocket: &Rocket<Orbit>, wait: W, step: S)
+where
+    W: Fn(&App) -> Option<Duration> + Send + 'static,
+    S: Fn(App) -> F + Send + 'static,
+    F: Future<Output = ()> + Send,
+{
+    let Some(app) = rocket.state::<App>().cloned() else {
+        return;
+    };
+    let mut shutdown = rocket.shutdown();
+    rocket::tokio::spawn(async move {
+        while let Some(wait) = wait(&app) {
+            rocket::tokio::select! {
+                _ = &mut shutdown => break,
+                _ = rocket::tokio::time::sleep(wait) => {}
+            }
+            step(app.clone()).await;
+        }
+    });
 }
 
 /// Sweeps expired holds every `expiry_interval_seconds` until shutdown.
 fn expiry_job() -> impl Fairing {
     AdHoc::on_liftoff("Expiry job", |rocket| {
         Box::pin(async move {
-            let Some(app) = rocket.state::<App>().cloned() else {
-                return;
+            let every =
+                |app: &App| Some(Duration::from_secs(app.ctx.config.expiry_interval_seconds));
+            background(rocket, every, |app| async move {
+                let result = run(&app, |ctx| expiry::run_once(&ctx.db)).await;
+                app.metrics.expiry_ran(&result);
+                match result {
+                    Ok(r) if r.reservations + r.direct_orders > 0 => {
+                        rocket::info!(
+                            "expiry: released {} reservations, {} direct orders",
+                            r.reservations,
+                            r.direct_orders
+                        )
+                    }
+                    Ok(_) => {}
+                    Err(e) => rocket::error!("expiry job: {e}"),
+                }
+            });
+        })
+    })
+}
+
+/// Takes the scheduled snapshots (`backup_every`, into `backup_dir`) until shutdown.
+fn backup_job() -> impl Fairing {
+    AdHoc::on_liftoff("Scheduled snapshots", |rocket| {
+        Box::pin(async move {
+            let until_due = |app: &App| {
+                let due = app.ctx.backups.next_at()?;
+                let wait = due - time::OffsetDateTime::now_utc();
+                Some(Duration::try_from(wait).unwrap_or(Duration::ZERO))
             };
-            let mut shutdown = rocket.shutdown();
-            let every = Duration::from_secs(app.ctx.config.expiry_interval_seconds);
-            rocket::tokio::spawn(async move {
-                loop {
-                    rocket::tokio::select! {
-                        _ = &mut shutdown => break,
-                        _ = rocket::tokio::time::sleep(every) => {}
-                    }
-                    match run(&app, |ctx| expiry::run_once(&ctx.db)).await {
-                        Ok(r) if r.reservations + r.direct_orders > 0 => {
-                            rocket::info!(
-                                "expiry: released {} reservations, {} direct orders",
-                                r.reservations,
-                                r.direct_orders
-                            )
-                        }
-                        Ok(_) => {}
-                        Err(e) => rocket::error!("expiry job: {e}"),
-                    }
+            background(rocket, until_due, |app| async move {
+                let result = run(&app, |ctx| ctx.backups.take(&ctx.db)).await;
+                app.metrics.backup_ran(result.is_ok());
+                match result {
+                    Ok(s) => rocket::info!("backup: wrote {} ({} bytes)", s.file, s.size_bytes),
+                    Err(e) => rocket::error!("backup failed: {e}"),
                 }
             });
         })
@@ -196,6 +240,7 @@ fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
     let settings = OpenApiSettings::default();
     let parts = vec![
         ("/", public::routes(&settings)),
+        ("/", metrics::routes(&settings)),
         ("/api/auth", accounts::routes(&settings)),
         ("/api", accounts::me_routes(&settings)),
         ("/api/ota", ota::routes(&settings)),

@@ -7,8 +7,9 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use prometheus::Histogram;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
@@ -17,11 +18,17 @@ use crate::error::AppError;
 mod checkpoint;
 mod columns;
 mod files;
+mod inspect;
+mod timing;
 mod writer;
 
 pub use checkpoint::CheckpointMode;
 pub(crate) use columns::text_enum;
 pub use columns::{is_unique_violation, ConnExt, UnknownValue};
+pub use inspect::{
+    dangling_references, integrity_problems, open_read_only, schema_versions, wal_bytes, wal_path,
+    ReadOnlyOpen,
+};
 use writer::FairLock;
 
 mod migrations {
@@ -53,6 +60,7 @@ pub struct Db {
     path: PathBuf,
     readers: r2d2::Pool<SqliteConnectionManager>,
     writer: Arc<FairLock>,
+    writer_wait: Histogram,
 }
 
 /// How a database is opened.
@@ -98,6 +106,7 @@ impl Db {
             path: path.to_path_buf(),
             readers,
             writer,
+            writer_wait: timing::writer_wait(),
         })
     }
 
@@ -121,7 +130,9 @@ impl Db {
         &self,
         f: impl FnOnce(&Transaction<'_>) -> Result<T, AppError> + Send + 'static,
     ) -> Result<T, AppError> {
+        let queued = Instant::now();
         let mut conn = self.writer.lock();
+        self.writer_wait.observe(queued.elapsed().as_secs_f64());
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let value = f(&tx)?;
         tx.commit()?;
@@ -147,6 +158,11 @@ impl Db {
             return Err(e);
         }
         Ok(std::fs::metadata(target).map(|m| m.len()).unwrap_or(0))
+    }
+
+    /// How long writes waited for the writer connection (for the metrics).
+    pub fn writer_wait(&self) -> &Histogram {
+        &self.writer_wait
     }
 
     /// Used by `/health`: a trivial query through the read pool.

@@ -11,9 +11,11 @@ pub mod api_keys;
 pub mod archive;
 pub mod audit;
 pub mod availability;
+pub mod backups;
 pub mod batches;
 pub mod billing;
 pub mod catalog;
+pub mod check;
 pub mod direct_orders;
 pub mod expiry;
 pub mod gateway;
@@ -28,6 +30,7 @@ pub mod pricing;
 pub mod qr;
 pub mod reconciliation;
 pub mod redemption;
+pub mod replication;
 pub mod reports;
 pub mod resellers;
 pub mod reservations;
@@ -41,6 +44,7 @@ pub mod venue;
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::AppError;
+use backups::Backups;
 use qr::QrSigner;
 use venue::VenueClock;
 
@@ -53,6 +57,8 @@ pub struct Ctx {
     pub config: Config,
     /// The HMAC secret of the payment gateway's webhook.
     pub webhook_secret: String,
+    /// The scheduled snapshots of the database.
+    pub backups: Backups,
 }
 
 impl Ctx {
@@ -68,7 +74,9 @@ impl Ctx {
             secrets.qr_key,
             time::Duration::minutes(config.qr_ttl_minutes),
         );
+        let backups = Backups::new(config.backup_schedule()?, &config.database_path);
         let ctx = Ctx {
+            backups,
             db,
             qr,
             venue: VenueClock::new(&config.timezone)?,

@@ -1,6 +1,7 @@
 //! One test binary (one link step): a module per capability of the product.
 
 mod helpers;
+mod procs;
 
 mod abuse;
 mod access;

@@ -1,6 +1,7 @@
 //! Operator administration (bearer token or console session): partners and keys, users,
 //! inventory, reconciliation, audit, reports. Staff may read; only admins change things.
 
+mod backups;
 mod partners;
 mod reports;
 mod stock;
@@ -13,5 +14,6 @@ pub fn routes(settings: &OpenApiSettings) -> (Vec<rocket::Route>, OpenApi) {
         partners::routes(settings),
         stock::routes(settings),
         reports::routes(settings),
+        backups::routes(settings),
     ])
 }
