@@ -1,7 +1,8 @@
 // Dashboard: inventory per package and channel (refreshed every 5 s), the reconciliation of the stored
-// counters, and tickets sold over the last 14 days.
+// counters, tickets sold over the last 14 days, and how safe the data is: the last backup (its age and
+// size) and, when Litestream runs, the last replication sync.
 import { api, isAbort } from './api.js';
-import { emptyState, errorBox, fmtClock, fmtInt, fmtMoney, h, label, loading, pageHeader, parseDay, s, section, tableWrap, th, timeEl } from './ui.js';
+import { emptyState, errorBox, fact, fmtClock, fmtInt, fmtMoney, h, label, loading, pageHeader, parseDay, s, section, tableWrap, th, timeEl } from './ui.js';
 
 const INVENTORY_EVERY_MS = 5000;
 const SLOW_EVERY_TICKS = 6; // reconciliation + sales every 30 s
@@ -13,6 +14,7 @@ export function renderDashboard(root, { signal }) {
   const invBody = h('div', null, loading('Loading inventory…'));
   const reconBody = h('div', null, loading('Checking counters…'));
   const salesBody = h('div', null, loading('Loading sales…'));
+  const backupBody = h('div', null, loading('Looking at backups…'));
 
   root.append(
     pageHeader('Dashboard', updated, refreshBtn),
@@ -25,7 +27,7 @@ export function renderDashboard(root, { signal }) {
     h(
       'div',
       { class: 'grid-2' },
-      section('Reconciliation', reconBody),
+      h('div', { class: 'stack' }, section('Reconciliation', reconBody), section('Backups', backupBody)),
       section('Tickets sold, last 14 days', salesBody),
     ),
   );
@@ -79,6 +81,15 @@ export function renderDashboard(root, { signal }) {
     }
   }
 
+  async function loadBackups() {
+    try {
+      const data = await api('/api/admin/backups', { signal });
+      if (!signal.aborted) backupBody.replaceChildren(backupView(data));
+    } catch (e) {
+      if (!isAbort(e, signal)) backupBody.replaceChildren(errorBox(e, () => loadBackups()));
+    }
+  }
+
   async function cycle() {
     clearTimeout(timer);
     if (signal.aborted) return;
@@ -89,7 +100,7 @@ export function renderDashboard(root, { signal }) {
     running = true;
     try {
       await loadInventory();
-      if (tick % SLOW_EVERY_TICKS === 0) await Promise.all([loadRecon(), loadSales()]);
+      if (tick % SLOW_EVERY_TICKS === 0) await Promise.all([loadRecon(), loadSales(), loadBackups()]);
       tick += 1;
     } finally {
       running = false;
@@ -228,6 +239,80 @@ function reconciliationView(data, names) {
     items.length ? h('ul', { class: 'recon-list' }, items) : h('p', null, 'The report is marked inconsistent.'),
     when,
   );
+}
+
+/** 42 s, 17 min, 5 h 3 min, 2 d 4 h: an age at a glance. */
+export function fmtAge(seconds) {
+  const sec = Math.max(0, Math.round(Number(seconds) || 0));
+  if (sec < 60) return `${sec} s`;
+  const min = Math.floor(sec / 60);
+  if (min < 60) return `${min} min`;
+  const hours = Math.floor(min / 60);
+  if (hours < 48) return min % 60 ? `${hours} h ${min % 60} min` : `${hours} h`;
+  const days = Math.floor(hours / 24);
+  return hours % 24 ? `${days} d ${hours % 24} h` : `${days} d`;
+}
+
+/** 812 KB, 14.2 MB, 1.3 GB (powers of 1000, as disks are sold). */
+export function fmtBytes(bytes) {
+  const n = Number(bytes) || 0;
+  if (n < 1000) return `${n} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = n / 1000;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i += 1;
+  }
+  return `${v >= 100 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
+}
+
+// A backup or a sync this much older than expected is worth a warning.
+const LATE_FACTOR = 2;
+const SYNC_LATE_SECONDS = 60;
+
+function backupView(data) {
+  const last = data.last;
+  const every = data.every_seconds;
+  const age = data.last_age_seconds;
+  const late = last && every && age > every * LATE_FACTOR;
+  const failure = data.last_failure;
+  const state = failure || !last || late ? 'warn' : 'ok';
+  const headline = last
+    ? h('p', { class: 'recon-status' }, h('span', { class: 'recon-icon', 'aria-hidden': 'true' }, state === 'ok' ? '✓' : '!'), `Last backup ${fmtAge(age)} ago`)
+    : h('p', { class: 'recon-status' }, h('span', { class: 'recon-icon', 'aria-hidden': 'true' }, '!'), 'No backup yet');
+  const facts = h(
+    'dl',
+    { class: 'facts facts-inline' },
+    last ? fact('Taken', timeEl(last.taken_at)) : null,
+    last ? fact('Size', h('span', { 'data-testid': 'backup-size', title: `${last.size_bytes} bytes` }, fmtBytes(last.size_bytes))) : null,
+    fact('Schedule', every ? `every ${fmtAge(every)}` : 'off (by hand only)'),
+    fact('Next', data.next_at ? timeEl(data.next_at) : '—'),
+    fact('Kept', `${fmtInt((data.snapshots || []).length)} of ${fmtInt(data.keep)}`),
+    fact('Directory', h('code', null, data.directory)),
+  );
+  const notes = [];
+  if (failure) notes.push(h('p', { class: 'alert alert-warn', role: 'alert' }, 'The last backup failed at ', timeEl(failure.at), `: ${failure.detail}`));
+  if (late) notes.push(h('p', { class: 'alert alert-warn' }, `The newest backup is older than twice the schedule (${fmtAge(every)}). Is the server writing them?`));
+  notes.push(replicationView(data.replication));
+  return h(
+    'div',
+    { class: `recon ${state === 'ok' ? 'recon-ok' : 'recon-warn'}`, 'data-testid': 'backup-status', 'data-state': state, 'data-age-seconds': age ?? '' },
+    headline,
+    facts,
+    notes,
+    h('p', { class: 'muted small' }, 'Snapshots share the database\'s disk: copy them elsewhere, or replicate with Litestream (docs/operations.md).'),
+  );
+}
+
+function replicationView(r) {
+  if (!r) return h('p', { class: 'muted small', 'data-testid': 'replication-status', 'data-state': 'off' }, 'Replication: not reported (set litestream_socket when Litestream runs).');
+  const age = r.last_sync_age_seconds;
+  const ok = r.status === 'replicating' && age !== null && age !== undefined && age <= SYNC_LATE_SECONDS;
+  const text = r.status === 'replicating'
+    ? `Litestream is replicating; last sync ${age === null || age === undefined ? 'not yet' : `${fmtAge(age)} ago`}.`
+    : `Litestream: ${label(r.status)}${r.detail ? ` — ${r.detail}` : ''}`;
+  return h('p', { class: ok ? 'muted small' : 'alert alert-warn', 'data-testid': 'replication-status', 'data-state': ok ? 'ok' : 'warn' }, text);
 }
 
 function niceCeil(n) {

@@ -45,17 +45,18 @@ pub fn check_file(path: &Path) -> Result<CheckReport, AppError> {
             path.display()
         )));
     };
-    let integrity = db::integrity_problems(&conn, MAX_PROBLEMS as u32)?;
-    let dangling = db::dangling_references(&conn)?;
+    // A file damaged enough that a check cannot even run fails that check, with SQLite's reason.
+    let problems =
+        |found: Result<Vec<String>, AppError>| found.unwrap_or_else(|e| vec![e.to_string()]);
     let findings = vec![
         finding(
             "integrity_check",
-            integrity,
+            problems(db::integrity_problems(&conn, MAX_PROBLEMS as u32)),
             "ok: every page, index and constraint is sound",
         ),
         finding(
             "foreign_key_check",
-            dangling,
+            problems(db::dangling_references(&conn)),
             "ok: no reference points at a missing row",
         ),
         books(reconciliation::reconcile(&conn)),

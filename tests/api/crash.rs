@@ -108,6 +108,10 @@ fn sigterm_finishes_requests_in_flight_and_exits_cleanly() {
     std::thread::sleep(Duration::from_millis(300));
 
     let signalled = Instant::now();
+    // Twice, as it arrives under Litestream when systemd signals the whole group: Litestream
+    // passes its own on. The second must change nothing (Litestream needs exit code 0).
+    server.signal("TERM", false);
+    std::thread::sleep(Duration::from_millis(50));
     server.signal("TERM", false);
     std::thread::sleep(Duration::from_millis(300));
     conn.write_all(&body[body.len() / 2..]).unwrap();

@@ -2,7 +2,9 @@
 //! Rocket's local client (or a real HTTP server for concurrency and crash tests). One generic
 //! request helper; fixtures for an admin, a partner with a key, a customer, a venue scanner.
 
+use std::io::Write;
 use std::net::TcpListener;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use gangway::db::Db;
@@ -615,4 +617,60 @@ pub fn time_of(value: &Value) -> time::OffsetDateTime {
         .as_str()
         .unwrap_or_else(|| panic!("not a string: {value}"));
     gangway::clock::parse_rfc3339(text).unwrap_or_else(|| panic!("not RFC 3339: {text}"))
+}
+
+/// A program a test runs: the path in `env` when that variable is set, else the first of `names`
+/// on the PATH.
+pub struct Tool<'a> {
+    pub env: Option<&'a str>,
+    pub names: &'a [&'a str],
+}
+
+fn find_tool(tool: &Tool<'_>) -> Option<PathBuf> {
+    if let Some(path) = tool.env.and_then(std::env::var_os) {
+        return Some(PathBuf::from(path)).filter(|p| p.is_file());
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| tool.names.iter().map(move |n| dir.join(n)))
+        .find(|p| p.is_file())
+}
+
+/// The programs `test` needs, or None with a notice when one is missing on this machine; under
+/// `CI=true` a missing program fails the test instead (CI must install it: `hint`).
+pub fn tools_or_skip(test: &str, tools: &[Tool<'_>], hint: &str) -> Option<Vec<PathBuf>> {
+    let found: Vec<Option<PathBuf>> = tools.iter().map(find_tool).collect();
+    if found.iter().all(Option::is_some) {
+        return Some(found.into_iter().flatten().collect());
+    }
+    let missing = tools
+        .iter()
+        .zip(&found)
+        .filter(|(_, f)| f.is_none())
+        .map(|(t, _)| match t.env {
+            Some(var) => format!("{} (or ${var})", t.names[0]),
+            None => t.names[0].to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(" and ");
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{test}: {missing} not found; CI must install it ({hint})");
+    }
+    // Straight to stderr: the test harness would swallow an eprintln! of a passing test.
+    let _ = writeln!(
+        std::io::stderr(),
+        "NOTICE: skipping {test}: {missing} not found ({hint})"
+    );
+    None
+}
+
+/// The value of one series (`name` or `name{labels}`, exactly as written) in Prometheus text.
+pub fn metric(text: &str, series: &str) -> Option<f64> {
+    text.lines().filter(|l| !l.starts_with('#')).find_map(|l| {
+        l.strip_prefix(series)?
+            .strip_prefix(' ')?
+            .trim()
+            .parse()
+            .ok()
+    })
 }
