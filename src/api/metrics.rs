@@ -35,12 +35,15 @@ const LATENCY_BUCKETS: &[f64] = &[
     0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
+/// Which figure of a stock row a gauge shows.
+type StockFigure = fn(&inventory::StockRow) -> i64;
+
 /// Every series the server exports, in one registry per server.
 pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
     latency: HistogramVec,
-    stock: [(fn(&inventory::StockRow) -> i64, IntGaugeVec); 4],
+    stock: [(StockFigure, IntGaugeVec); 4],
     database_bytes: IntGauge,
     wal_bytes: IntGauge,
     backup_last_success: Gauge,
@@ -60,8 +63,8 @@ impl Metrics {
         let stock = |what: &str| {
             IntGaugeVec::new(
                 Opts::new(
-                    &format!("gangway_stock_{what}_units"),
-                    &format!("Units {what} per package and sales channel."),
+                    format!("gangway_stock_{what}_units"),
+                    format!("Units {what} per package and sales channel."),
                 ),
                 &["product_id", "channel"],
             )

@@ -294,7 +294,7 @@ impl Backups {
                 })
             })
             .collect();
-        found.sort_by(|a, b| b.taken_at.cmp(&a.taken_at));
+        found.sort_by_key(|s| std::cmp::Reverse(s.taken_at));
         Ok(found)
     }
 
