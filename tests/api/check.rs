@@ -3,31 +3,12 @@
 //! references or whose books are wrong; a file it cannot check at all is exit 2, never created.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use gangway::db::Db;
 use sha2::{Digest, Sha256};
 
 use crate::helpers::*;
-use crate::procs::BIN;
-
-/// What `gangway check` said, and how it ended.
-struct Checked {
-    code: i32,
-    report: String,
-}
-
-fn check(file: &Path) -> Checked {
-    let out = Command::new(BIN)
-        .args(["check", "--database"])
-        .arg(file)
-        .output()
-        .unwrap();
-    Checked {
-        code: out.status.code().expect("exited, not killed"),
-        report: String::from_utf8_lossy(&out.stdout).into_owned(),
-    }
-}
+use crate::procs::{gangway_check as check, Checked};
 
 /// A copy of a database with partners, reservations, paid orders and tickets in it.
 fn copy_of_a_busy_database(dir: &Path) -> PathBuf {
@@ -58,6 +39,21 @@ fn tamper(file: &Path, sql: &str) {
     conn.execute_batch(sql).unwrap();
 }
 
+/// A busy database's copy, spoiled by `spoil`: `gangway check` must fail it (exit 1).
+fn check_spoiled(spoil: impl FnOnce(&Path)) -> Checked {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = copy_of_a_busy_database(dir.path());
+    spoil(&copy);
+    let c = check(&copy);
+    assert_eq!(c.code, 1, "{}", c.report);
+    assert!(
+        c.report.contains("do not serve from this copy"),
+        "{}",
+        c.report
+    );
+    c
+}
+
 #[test]
 fn a_sound_copy_passes_and_is_left_exactly_as_it_was() {
     let dir = tempfile::tempdir().unwrap();
@@ -82,77 +78,61 @@ fn a_sound_copy_passes_and_is_left_exactly_as_it_was() {
 
 #[test]
 fn counters_that_disagree_with_the_rows_fail_the_books() {
-    let dir = tempfile::tempdir().unwrap();
-    let copy = copy_of_a_busy_database(dir.path());
-    tamper(
-        &copy,
-        "UPDATE inventory SET held = held + 1 WHERE product_id = 107 AND channel = 'ota'",
-    );
-    let c = check(&copy);
-    assert_eq!(c.code, 1, "{}", c.report);
-    assert!(
-        c.report
-            .contains("reconciliation     FAILED: package 107 / ota: stored held 3"),
-        "{}",
-        c.report
-    );
-    assert!(c.report.contains("rows say held 2"), "{}", c.report);
-    assert!(c.report.contains("1 of 3 checks FAILED"), "{}", c.report);
+    let c = check_spoiled(|copy| {
+        tamper(
+            copy,
+            "UPDATE inventory SET held = held + 1 WHERE product_id = 107 AND channel = 'ota'",
+        )
+    });
+    for line in [
+        "reconciliation     FAILED: package 107 / ota: stored held 3",
+        "rows say held 2",
+        "1 of 3 checks FAILED",
+    ] {
+        assert!(c.report.contains(line), "no {line:?} in:\n{}", c.report);
+    }
 }
 
 #[test]
 fn a_reference_to_a_missing_row_fails_the_foreign_key_check() {
-    let dir = tempfile::tempdir().unwrap();
-    let copy = copy_of_a_busy_database(dir.path());
-    tamper(
-        &copy,
-        "PRAGMA foreign_keys = OFF; DELETE FROM order_lines; DELETE FROM orders WHERE status = 'PAID'",
-    );
-    let c = check(&copy);
-    assert_eq!(c.code, 1, "{}", c.report);
-    assert!(
-        c.report
-            .contains("foreign_key_check  FAILED: tickets row 1 refers to a missing orders"),
-        "{}",
-        c.report
-    );
+    let c = check_spoiled(|copy| {
+        tamper(
+            copy,
+            "PRAGMA foreign_keys = OFF; DELETE FROM order_lines; DELETE FROM orders WHERE status = 'PAID'",
+        )
+    });
+    let line = "foreign_key_check  FAILED: tickets row 1 refers to a missing orders";
+    assert!(c.report.contains(line), "{}", c.report);
 }
 
 #[test]
 fn damaged_pages_fail_the_integrity_check() {
-    let dir = tempfile::tempdir().unwrap();
-    let copy = copy_of_a_busy_database(dir.path());
     // Scribble over the cells of the tickets' code index, as a failing disk would.
-    let (root, page): (i64, i64) = {
-        let conn = rusqlite::Connection::open(&copy).unwrap();
-        let root = conn
-            .query_row(
-                "SELECT rootpage FROM sqlite_schema WHERE tbl_name = 'tickets' AND type = 'index' AND sql IS NULL",
-                [],
-                |r| r.get(0),
+    let c = check_spoiled(|copy| {
+        let (root, page): (i64, i64) = {
+            let conn = rusqlite::Connection::open(copy).unwrap();
+            let root = conn
+                .query_row(
+                    "SELECT rootpage FROM sqlite_schema WHERE tbl_name = 'tickets' AND type = 'index' AND sql IS NULL",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            (
+                root,
+                conn.query_row("PRAGMA page_size", [], |r| r.get(0))
+                    .unwrap(),
             )
-            .unwrap();
-        (
-            root,
-            conn.query_row("PRAGMA page_size", [], |r| r.get(0))
-                .unwrap(),
-        )
-    };
-    let mut bytes = std::fs::read(&copy).unwrap();
-    let start = ((root - 1) * page) as usize;
-    for b in &mut bytes[start + 8..start + page as usize] {
-        *b = 0xA5;
-    }
-    std::fs::write(&copy, bytes).unwrap();
-    let c = check(&copy);
-    assert_eq!(c.code, 1, "{}", c.report);
+        };
+        let mut bytes = std::fs::read(copy).unwrap();
+        let start = ((root - 1) * page) as usize;
+        for b in &mut bytes[start + 8..start + page as usize] {
+            *b = 0xA5;
+        }
+        std::fs::write(copy, bytes).unwrap();
+    });
     assert!(
         c.report.contains("integrity_check    FAILED"),
-        "{}",
-        c.report
-    );
-    assert!(
-        c.report.contains("do not serve from this copy"),
         "{}",
         c.report
     );

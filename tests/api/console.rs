@@ -436,12 +436,15 @@ fn staff_console_in_a_real_browser() {
     let cookie = b.js("return document.cookie", json!([]));
     assert_eq!(cookie, "", "the session cookie is HttpOnly");
     let token = login_token(&agent, &base, "admin@example.com");
-    let mut r = agent
-        .get(&format!("{base}/api/admin/inventory"))
-        .header("Authorization", &format!("Bearer {token}"))
-        .call()
-        .unwrap();
-    let inventory: Value = r.body_mut().read_json().unwrap();
+    let admin_get = |path: &str| -> Value {
+        let mut r = agent
+            .get(&format!("{base}{path}"))
+            .header("Authorization", &format!("Bearer {token}"))
+            .call()
+            .unwrap();
+        r.body_mut().read_json().unwrap()
+    };
+    let inventory = admin_get("/api/admin/inventory");
     let rows = inventory["inventory"].as_array().unwrap();
     assert!(!rows.is_empty());
     let ota106 = rows
@@ -492,12 +495,7 @@ fn staff_console_in_a_real_browser() {
     b.find("[data-testid=reconciliation][data-consistent=true]");
     b.find("[data-testid=sales-chart]");
     // The server took its first snapshot at start: its age and size are on the dashboard.
-    let mut r = agent
-        .get(&format!("{base}/api/admin/backups"))
-        .header("Authorization", &format!("Bearer {token}"))
-        .call()
-        .unwrap();
-    let backups: Value = r.body_mut().read_json().unwrap();
+    let backups = admin_get("/api/admin/backups");
     let size = backups["last"]["size_bytes"]
         .as_u64()
         .expect("a first snapshot");

@@ -4,14 +4,13 @@
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use gangway::domain::users::Role;
 use serde_json::{json, Value};
 
 use crate::helpers::*;
-use crate::procs::BIN;
+use crate::procs::assert_check_passes;
 
 const TOKEN: &str = "scraper-token-0123456789abcdef";
 
@@ -30,17 +29,25 @@ fn eventually<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
     }
 }
 
-fn staff(server: &Server) -> Cred {
-    new_user(&server.db(), "ops@example.com", Role::Staff);
-    let (status, body) = server.call(
-        "POST",
-        "/api/auth/login",
-        &Cred::None,
-        Some(&json!({"email": "ops@example.com", "password": PASSWORD})),
-        &[],
-    );
+/// A user of `role`, logged in: their bearer token.
+fn logged_in(server: &Server, email: &str, role: Role) -> Cred {
+    new_user(&server.db(), email, role);
+    let body = json!({"email": email, "password": PASSWORD});
+    let (status, body) = server.call("POST", "/api/auth/login", &Cred::None, Some(&body), &[]);
     assert_eq!(status, 200, "{body}");
     Cred::Bearer(body["token"].as_str().unwrap().to_owned())
+}
+
+fn staff(server: &Server) -> Cred {
+    logged_in(server, "ops@example.com", Role::Staff)
+}
+
+/// A partner reserves `quantity` units of `product_id`: the reservation.
+fn reserve(server: &Server, key: &Cred, product_id: i64, quantity: i64) -> Value {
+    let body = json!({"product_id": product_id, "quantity": quantity});
+    let (status, r) = server.call("POST", "/api/ota/reserve", key, Some(&body), &[]);
+    assert_eq!(status, 201, "{r}");
+    r
 }
 
 fn backups(server: &Server, cred: &Cred) -> Value {
@@ -88,14 +95,7 @@ fn scheduled_snapshots_are_consistent_private_rotated_and_shown() {
     let cred = staff(&server);
     // Writes go on while the snapshots are taken.
     for _ in 0..20 {
-        let (status, _) = server.call(
-            "POST",
-            "/api/ota/reserve",
-            &Cred::Key(p.key.clone()),
-            Some(&json!({"product_id": 106, "quantity": 1})),
-            &[],
-        );
-        assert_eq!(status, 201);
+        reserve(&server, &Cred::Key(p.key.clone()), 106, 1);
     }
     let (_, text) = eventually("four scheduled snapshots", || {
         let (status, text) = scrape(&server, &cred);
@@ -137,16 +137,7 @@ fn scheduled_snapshots_are_consistent_private_rotated_and_shown() {
             std::fs::metadata(&file).unwrap().len(),
             s["size_bytes"].as_u64().unwrap()
         );
-        let checked = Command::new(BIN)
-            .args(["check", "--database"])
-            .arg(&file)
-            .output()
-            .unwrap();
-        assert!(
-            checked.status.success(),
-            "{}",
-            String::from_utf8_lossy(&checked.stdout)
-        );
+        assert_check_passes(&file);
     }
     assert_eq!(
         metric(&text, "gangway_backup_snapshots"),
@@ -192,15 +183,7 @@ fn a_snapshot_that_cannot_be_written_is_reported_and_the_server_keeps_serving() 
 fn metrics_answer_staff_and_the_scraper_token_only() {
     let server = Server::start_with(|f| f.merge(("metrics_token", TOKEN)));
     let staff = staff(&server);
-    new_user(&server.db(), "pier@example.com", Role::Venue);
-    let (_, venue) = server.call(
-        "POST",
-        "/api/auth/login",
-        &Cred::None,
-        Some(&json!({"email": "pier@example.com", "password": PASSWORD})),
-        &[],
-    );
-    let venue = Cred::Bearer(venue["token"].as_str().unwrap().to_owned());
+    let venue = logged_in(&server, "pier@example.com", Role::Venue);
     for (who, cred, expected) in [
         ("nobody", Cred::None, 401),
         ("a wrong token", Cred::Bearer(format!("{TOKEN}x")), 401),
@@ -225,14 +208,7 @@ fn metrics_show_traffic_stock_the_writer_queue_and_the_expiry_job() {
     let scraper = Cred::Bearer(TOKEN.to_owned());
     let p = server.partner("Harbour Travel");
     let key = Cred::Key(p.key.clone());
-    let (status, r) = server.call(
-        "POST",
-        "/api/ota/reserve",
-        &key,
-        Some(&json!({"product_id": 106, "quantity": 3})),
-        &[],
-    );
-    assert_eq!(status, 201, "{r}");
+    let r = reserve(&server, &key, 106, 3);
     let rid = r["reservation_id"].as_str().unwrap();
     for _ in 0..2 {
         let (status, _) = server.call(
@@ -246,14 +222,7 @@ fn metrics_show_traffic_stock_the_writer_queue_and_the_expiry_job() {
     }
     server.call("GET", "/no/such/page", &Cred::None, None, &[]);
     // A hold that runs out: the job releases it.
-    let (status, r) = server.call(
-        "POST",
-        "/api/ota/reserve",
-        &key,
-        Some(&json!({"product_id": 107, "quantity": 1})),
-        &[],
-    );
-    assert_eq!(status, 201, "{r}");
+    let r = reserve(&server, &key, 107, 1);
     server.sql(&format!(
         "UPDATE reservations SET reserved_until = '2020-01-01T00:00:00Z' WHERE id = '{}'",
         r["reservation_id"].as_str().unwrap()

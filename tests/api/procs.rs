@@ -159,6 +159,32 @@ fn wait_group_gone(pgid: u32) {
     }
 }
 
+/// What `gangway check --database FILE` said, and how it ended.
+pub struct Checked {
+    pub code: i32,
+    pub report: String,
+}
+
+/// Runs `gangway check --database file`.
+pub fn gangway_check(file: &Path) -> Checked {
+    let out = Command::new(BIN)
+        .args(["check", "--database"])
+        .arg(file)
+        .output()
+        .unwrap();
+    Checked {
+        code: out.status.code().expect("exited, not killed"),
+        report: String::from_utf8_lossy(&out.stdout).into_owned(),
+    }
+}
+
+/// `gangway check` must pass on `file`: exit 0, every check ok.
+pub fn assert_check_passes(file: &Path) {
+    let c = gangway_check(file);
+    assert_eq!(c.code, 0, "gangway check failed:\n{}", c.report);
+    assert!(c.report.contains("All 3 checks passed."), "{}", c.report);
+}
+
 /// A new database with one partner; returns its path and the partner's API key.
 pub fn fresh_db(dir: &Path) -> (PathBuf, String) {
     let path = dir.join("gangway.db");

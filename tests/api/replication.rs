@@ -14,7 +14,7 @@
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -22,7 +22,7 @@ use gangway::db;
 use serde_json::json;
 
 use crate::helpers::*;
-use crate::procs::{fresh_db, server_env, Acked, Load, Proc, BIN};
+use crate::procs::{assert_check_passes, fresh_db, server_env, Acked, Load, Proc, BIN};
 
 /// Acknowledged this long before the machine died, a write must be in the replica.
 const SURVIVES_AFTER: Duration = Duration::from_secs(2);
@@ -185,18 +185,6 @@ impl Machine {
             String::from_utf8_lossy(&done.stderr)
         );
     }
-}
-
-/// `gangway check --database FILE` must pass: exit 0 and every check ok.
-fn assert_check_passes(file: &Path) {
-    let out = Command::new(BIN)
-        .args(["check", "--database"])
-        .arg(file)
-        .output()
-        .unwrap();
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "gangway check failed:\n{report}");
-    assert!(report.contains("All 3 checks passed."), "{report}");
 }
 
 /// What the `-wal` file did while it was watched.
