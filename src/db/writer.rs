@@ -251,7 +251,7 @@ type Lost = (Option<Box<dyn Answer>>, rusqlite::Error);
 
 /// Runs one job in its own savepoint.
 fn run_in_savepoint(tx: &Transaction<'_>, task: Box<dyn Task>) -> Result<Box<dyn Answer>, Lost> {
-    if let Err(e) = tx.execute_batch("SAVEPOINT job") {
+    if let Err(e) = statement(tx, "SAVEPOINT job") {
         task.fail(AppError::from(clone_error(&e)));
         return Err((None, e));
     }
@@ -262,14 +262,19 @@ fn run_in_savepoint(tx: &Transaction<'_>, task: Box<dyn Task>) -> Result<Box<dyn
             Some("the write transaction was rolled back".into()),
         ))
     } else if answer.succeeded() {
-        tx.execute_batch("RELEASE job")
+        statement(tx, "RELEASE job")
     } else {
-        tx.execute_batch("ROLLBACK TO job; RELEASE job")
+        statement(tx, "ROLLBACK TO job").and_then(|()| statement(tx, "RELEASE job"))
     };
     match closed {
         Ok(()) => Ok(answer),
         Err(e) => Err((Some(answer), e)),
     }
+}
+
+/// Runs one of the savepoint statements, prepared once per connection.
+fn statement(tx: &Transaction<'_>, sql: &str) -> Result<(), rusqlite::Error> {
+    tx.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
 /// A copy of an error for the callers of a failed group (rusqlite errors do not clone).
