@@ -1,11 +1,13 @@
 //! `GET /metrics` in the Prometheus text format, for staff sessions and for a scraper holding the
 //! `metrics_token`. Requests and their latency are counted by a fairing as they pass; the writer's
-//! queue wait by the database; stock, the WAL, backups and replication are read when scraped, so
+//! queue wait by the writer itself; stock, the WAL, backups and replication are read when scraped, so
 //! they are never stale.
 
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use prometheus::core::Collector;
+use prometheus::proto::{self, Bucket, Metric, MetricFamily, MetricType};
 use prometheus::{
     Encoder, Gauge, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts,
     Registry, TextEncoder,
@@ -25,7 +27,7 @@ use time::OffsetDateTime;
 
 use super::guards::MetricsReader;
 use super::{run, ApiResult, App};
-use crate::db::{self, Db};
+use crate::db::{self, WriterStats, WAIT_BUCKETS_MICROS};
 use crate::domain::expiry::Released;
 use crate::domain::{inventory, replication, Ctx};
 use crate::error::AppError;
@@ -59,7 +61,7 @@ pub struct Metrics {
 
 impl Metrics {
     /// `replicated`: a Litestream control socket is configured, so replication is reported.
-    pub fn new(db: &Db, replicated: bool) -> Metrics {
+    pub fn new(replicated: bool) -> Metrics {
         let stock = |what: &str| {
             IntGaugeVec::new(
                 Opts::new(
@@ -157,7 +159,6 @@ impl Metrics {
         let mut collectors: Vec<Box<dyn Collector>> = vec![
             Box::new(m.requests.clone()),
             Box::new(m.latency.clone()),
-            Box::new(db.writer_wait().clone()),
             Box::new(m.database_bytes.clone()),
             Box::new(m.wal_bytes.clone()),
             Box::new(m.backup_last_success.clone()),
@@ -252,12 +253,78 @@ impl Metrics {
             self.replication_last_sync
                 .set(r.last_sync_at.map_or(0.0, unix));
         }
+        let mut families = self.registry.gather();
+        families.extend(writer_families(ctx.db.writer_stats()));
+        families.sort_by(|a, b| a.name().cmp(b.name()));
         let mut out = Vec::new();
         TextEncoder::new()
-            .encode(&self.registry.gather(), &mut out)
+            .encode(&families, &mut out)
             .map_err(|e| AppError::Internal(format!("metrics: {e}")))?;
         String::from_utf8(out).map_err(|e| AppError::Internal(format!("metrics: {e}")))
     }
+}
+
+/// The writer's own counters (kept by the writer thread, read here): how long jobs queued for it,
+/// as a histogram, and how many jobs it ran in how many commits (group commit at work).
+fn writer_families(stats: &WriterStats) -> Vec<MetricFamily> {
+    let load = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
+    let mut cumulative = 0;
+    let buckets: Vec<Bucket> = WAIT_BUCKETS_MICROS
+        .iter()
+        .zip(&stats.wait_buckets)
+        .map(|(bound, n)| {
+            cumulative += load(n);
+            let mut b = Bucket::default();
+            b.set_upper_bound(*bound as f64 / 1e6);
+            b.set_cumulative_count(cumulative);
+            b
+        })
+        .collect();
+    // The encoder writes the `+Inf` bucket from the count.
+    let count = cumulative + stats.wait_buckets.last().map_or(0, load);
+    let mut histogram = proto::Histogram::default();
+    histogram.set_sample_count(count);
+    histogram.set_sample_sum(load(&stats.queue_wait_micros) as f64 / 1e6);
+    histogram.set_bucket(buckets);
+    let mut wait = Metric::default();
+    wait.set_histogram(histogram);
+    let counter = |value: u64| {
+        let mut c = proto::Counter::default();
+        c.set_value(value as f64);
+        let mut m = Metric::default();
+        m.set_counter(c);
+        m
+    };
+    [
+        (
+            "gangway_db_writer_wait_seconds",
+            "Time a write waited in the queue for the single writer connection.",
+            MetricType::HISTOGRAM,
+            wait,
+        ),
+        (
+            "gangway_db_write_jobs_total",
+            "Write transactions run by the writer (committed or refused).",
+            MetricType::COUNTER,
+            counter(load(&stats.jobs)),
+        ),
+        (
+            "gangway_db_write_commits_total",
+            "Commits of the writer; jobs per commit is the group-commit batch size.",
+            MetricType::COUNTER,
+            counter(load(&stats.groups)),
+        ),
+    ]
+    .into_iter()
+    .map(|(name, help, kind, metric)| {
+        let mut f = MetricFamily::default();
+        f.set_name(name.to_owned());
+        f.set_help(help.to_owned());
+        f.set_field_type(kind);
+        f.set_metric(vec![metric]);
+        f
+    })
+    .collect()
 }
 
 fn as_gauge(bytes: u64) -> i64 {

@@ -97,7 +97,7 @@ impl App {
                 "  Configure your payment gateway with it, or set GANGWAY_PAYMENT_WEBHOOK_SECRET."
             );
         }
-        let metrics = Metrics::new(&ctx.db, ctx.config.litestream_socket.is_some());
+        let metrics = Metrics::new(ctx.config.litestream_socket.is_some());
         Ok(App(Arc::new(AppState {
             ctx,
             rate_limiter: RateLimiter::default(),
@@ -138,7 +138,13 @@ pub fn build_rocket(figment: Figment) -> Rocket<Build> {
         .attach(AdHoc::try_on_ignite(
             "Database and secrets",
             |rocket| async move {
-                match Config::from_figment(rocket.figment()).and_then(App::open) {
+                let config = Config::from_figment(rocket.figment());
+                // Opening migrates and writes: blocking work, off the executor.
+                let opened =
+                    rocket::tokio::task::spawn_blocking(move || config.and_then(App::open))
+                        .await
+                        .unwrap_or_else(|e| Err(AppError::Internal(format!("start-up: {e}"))));
+                match opened {
                     Ok(app) => Ok(rocket.manage(app)),
                     Err(e) => {
                         rocket::error!("cannot start: {e}");

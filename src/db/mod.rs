@@ -1,17 +1,16 @@
 //! The one SQLite file: pragmas, migrations, and the only two ways in — `read` on a pooled
-//! connection and `write`, a `BEGIN IMMEDIATE` transaction on the single writer connection.
+//! connection and `write`, a job run inside `BEGIN IMMEDIATE` on the single writer connection.
 //!
-//! Writers queue in Rust, first come first served, instead of in SQLite's busy handler: the busy
-//! handler sleeps with back-off, which under contention costs far more latency than a lock
-//! hand-over. The busy timeout still covers other processes (the CLI) writing to the same file.
+//! Writers queue in Rust, first come first served, for one writer thread that commits them in
+//! groups (`writer.rs`), instead of in SQLite's busy handler, which sleeps with back-off. The busy
+//! timeout still covers other processes (the CLI) writing to the same file.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use prometheus::Histogram;
 use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, Transaction};
 
 use crate::error::AppError;
 
@@ -19,7 +18,6 @@ mod checkpoint;
 mod columns;
 mod files;
 mod inspect;
-mod timing;
 mod writer;
 
 pub use checkpoint::CheckpointMode;
@@ -29,7 +27,8 @@ pub use inspect::{
     dangling_references, integrity_problems, open_read_only, schema_versions, wal_bytes, wal_path,
     ReadOnlyOpen,
 };
-use writer::FairLock;
+use writer::Writer;
+pub use writer::{WriterStats, WAIT_BUCKETS_MICROS};
 
 mod migrations {
     refinery::embed_migrations!("sql");
@@ -59,8 +58,7 @@ fn prepare(conn: &mut Connection) -> rusqlite::Result<()> {
 pub struct Db {
     path: PathBuf,
     readers: r2d2::Pool<SqliteConnectionManager>,
-    writer: Arc<FairLock>,
-    writer_wait: Histogram,
+    writer: Arc<Writer>,
 }
 
 /// How a database is opened.
@@ -98,7 +96,7 @@ impl Db {
             .connection_timeout(Duration::from_secs(5))
             .build(manager)
             .map_err(|e| named(AppError::Unavailable(format!("database pool: {e}"))))?;
-        let writer = Arc::new(FairLock::new(writer));
+        let writer = Arc::new(Writer::start(writer)?);
         if options.checkpoint == CheckpointMode::App {
             checkpoint::spawn(path, Arc::downgrade(&writer));
         }
@@ -106,7 +104,6 @@ impl Db {
             path: path.to_path_buf(),
             readers,
             writer,
-            writer_wait: timing::writer_wait(),
         })
     }
 
@@ -124,19 +121,28 @@ impl Db {
         f(&conn)
     }
 
-    /// Runs `f` inside `BEGIN IMMEDIATE … COMMIT`; any `Err` (or a panic) rolls everything back.
-    /// The job owns what it needs (`'static`): it may run on the writer's own thread.
+    /// Runs `f` inside `BEGIN IMMEDIATE … COMMIT` on the writer thread and returns once it is
+    /// committed; any `Err` (or a panic) of `f` rolls back everything `f` did and nothing else.
+    /// Blocks: call it from a blocking thread, never from async code.
     pub fn write<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Transaction<'_>) -> Result<T, AppError> + Send + 'static,
     ) -> Result<T, AppError> {
-        let queued = Instant::now();
-        let mut conn = self.writer.lock();
-        self.writer_wait.observe(queued.elapsed().as_secs_f64());
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let value = f(&tx)?;
-        tx.commit()?;
-        Ok(value)
+        self.submit(f).wait()
+    }
+
+    /// Queues `f` for the writer without waiting: the answer comes with the `Pending`, which
+    /// async code awaits (no thread waits for it) and other code `wait`s on.
+    pub fn submit<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, AppError> + Send + 'static,
+    ) -> Pending<T> {
+        Pending::Queued(self.writer.submit(f))
+    }
+
+    /// The writer's counters (jobs, commits, queue wait).
+    pub fn writer_stats(&self) -> &WriterStats {
+        self.writer.stats()
     }
 
     /// Writes a transactionally consistent copy to the new file `target` (mode 0600) with SQLite's
@@ -160,15 +166,59 @@ impl Db {
         Ok(std::fs::metadata(target).map(|m| m.len()).unwrap_or(0))
     }
 
-    /// How long writes waited for the writer connection (for the metrics).
-    pub fn writer_wait(&self) -> &Histogram {
-        &self.writer_wait
-    }
-
     /// Used by `/health`: a trivial query through the read pool.
     pub fn ping(&self) -> Result<(), AppError> {
         self.read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
             .map(|_| ())
+    }
+}
+
+/// A write on its way: its answer once its group has committed. Also carries an answer known
+/// before anything was queued (a refused request).
+pub enum Pending<T> {
+    Queued(rocket::tokio::sync::oneshot::Receiver<Result<T, AppError>>),
+    Ready(Option<Result<T, AppError>>),
+}
+
+impl<T> Pending<T> {
+    /// An answer given without writing (e.g. the request was refused).
+    pub fn ready(result: Result<T, AppError>) -> Pending<T> {
+        Pending::Ready(Some(result))
+    }
+
+    /// Blocks until the answer is there. Never call it from async code: await it instead.
+    pub fn wait(self) -> Result<T, AppError> {
+        match self {
+            Pending::Queued(rx) => rx.blocking_recv().unwrap_or_else(|_| Err(writer_gone())),
+            Pending::Ready(result) => result.unwrap_or_else(|| Err(writer_gone())),
+        }
+    }
+}
+
+// Nothing is ever pinned through a `Pending`: the answer is moved out whole.
+impl<T> Unpin for Pending<T> {}
+
+fn writer_gone() -> AppError {
+    AppError::Unavailable("the database writer stopped".into())
+}
+
+impl<T> std::future::Future for Pending<T> {
+    type Output = Result<T, AppError>;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        use std::task::Poll;
+        match self.get_mut() {
+            Pending::Queued(rx) => match std::pin::Pin::new(rx).poll(cx) {
+                Poll::Ready(answer) => Poll::Ready(answer.unwrap_or_else(|_| Err(writer_gone()))),
+                Poll::Pending => Poll::Pending,
+            },
+            Pending::Ready(result) => {
+                Poll::Ready(result.take().unwrap_or_else(|| Err(writer_gone())))
+            }
+        }
     }
 }
 

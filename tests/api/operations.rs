@@ -251,8 +251,20 @@ fn metrics_show_traffic_stock_the_writer_queue_and_the_expiry_job() {
     }
     assert!(!text.contains(rid), "no ids in labels");
     // Every write waited for the writer (reserve, partner setup, the expiry job, the sessions).
-    assert!(metric(&text, "gangway_db_writer_wait_seconds_count").unwrap() >= 1.0);
-    assert!(metric(&text, "gangway_db_writer_wait_seconds_bucket{le=\"5\"}").is_some());
+    let waited = metric(&text, "gangway_db_writer_wait_seconds_count").unwrap();
+    assert!(waited >= 3.0, "{text}");
+    assert_eq!(
+        metric(&text, "gangway_db_writer_wait_seconds_bucket{le=\"+Inf\"}"),
+        Some(waited),
+        "{text}"
+    );
+    assert!(metric(&text, "gangway_db_writer_wait_seconds_bucket{le=\"0.001\"}").is_some());
+    let jobs = metric(&text, "gangway_db_write_jobs_total").unwrap();
+    let commits = metric(&text, "gangway_db_write_commits_total").unwrap();
+    assert!(
+        jobs >= waited && commits >= 1.0 && commits <= jobs,
+        "{text}"
+    );
     assert!(metric(&text, "gangway_database_bytes").unwrap() > 100_000.0);
     assert!(metric(&text, "gangway_wal_bytes").is_some());
     let last_run = metric(&text, "gangway_expiry_last_run_timestamp_seconds").unwrap();
