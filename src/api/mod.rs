@@ -41,7 +41,8 @@ use rocket_okapi::request::{OpenApiFromRequest, RequestHeaderInput};
 use rocket_okapi::settings::OpenApiSettings;
 
 use crate::config::Config;
-use crate::domain::{expiry, Ctx};
+use crate::db::CheckpointMode;
+use crate::domain::{expiry, replication, Ctx};
 use crate::error::AppError;
 use guards::RateLimitSeen;
 use metrics::{Metrics, RequestMetrics};
@@ -155,6 +156,7 @@ pub fn build_rocket(figment: Figment) -> Rocket<Build> {
         ))
         .attach(expiry_job())
         .attach(backup_job())
+        .attach(external_checkpoints_warning())
         .attach(RequestMetrics)
         .attach(rate_limit_headers());
     mount(rocket)
@@ -224,6 +226,35 @@ fn backup_job() -> impl Fairing {
                     Err(e) => rocket::error!("backup failed: {e}"),
                 }
             });
+        })
+    })
+}
+
+/// `checkpoint = "external"` hands every checkpoint to Litestream; without it the WAL grows without
+/// bound. Say so at start when Litestream does not answer (or cannot be asked).
+fn external_checkpoints_warning() -> impl Fairing {
+    AdHoc::on_liftoff("External checkpoints", |rocket| {
+        Box::pin(async move {
+            let Some(app) = rocket.state::<App>().cloned() else {
+                return;
+            };
+            let config = &app.ctx.config;
+            if config.db_options().map(|o| o.checkpoint) != Ok(CheckpointMode::External) {
+                return;
+            }
+            let warning = match &config.litestream_socket {
+                None => "checkpoint = \"external\": Litestream must run beside this server, or the WAL grows without bound (set litestream_socket to have it checked)".to_owned(),
+                Some(socket) => {
+                    let (socket, db) = (socket.clone(), app.ctx.db.path().to_path_buf());
+                    let found = rocket::tokio::task::spawn_blocking(move || replication::status(&socket, &db)).await;
+                    match found {
+                        Ok(r) if r.status != "unreachable" && r.status != "not_listed" => return,
+                        Ok(r) => format!("checkpoint = \"external\" but Litestream is {}: {}; the WAL grows without bound until it runs", r.status, r.detail.unwrap_or_default()),
+                        Err(e) => format!("checkpoint = \"external\": cannot ask Litestream: {e}"),
+                    }
+                }
+            };
+            eprintln!("gangway: warning: {warning}");
         })
     })
 }
