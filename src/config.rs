@@ -91,8 +91,13 @@ impl Config {
                 "currency must be a three-letter ISO 4217 code such as USD".into(),
             ));
         }
-        crate::domain::venue::VenueClock::new(&self.timezone)?;
         self.db_options()?;
+        if jiff::tz::TimeZone::get(&self.timezone).is_err() {
+            return Err(AppError::Config(format!(
+                "timezone '{}' is not an IANA time zone name (e.g. Europe/Lisbon, Asia/Hong_Kong, UTC)",
+                self.timezone
+            )));
+        }
         if matches!(&self.payment_webhook_secret, Some(s) if s.len() < 16) {
             return Err(AppError::Config(
                 "payment_webhook_secret must be at least 16 characters".into(),
