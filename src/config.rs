@@ -1,14 +1,14 @@
 //! Configuration: the embedded `Rocket.toml` as defaults, then a `Rocket.toml` on disk, then
 //! `ROCKET_*` and `GANGWAY_*` environment variables. Server and CLI read the same figment.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use rocket::figment::providers::{Env, Format, Toml};
 use rocket::figment::{Figment, Profile};
 use serde::Deserialize;
 
 use crate::db::{CheckpointMode, DbOptions};
-use crate::domain::backups::Schedule;
 use crate::error::AppError;
 
 /// The shipped `Rocket.toml`; built-in defaults are exactly what the file says.
@@ -67,8 +67,8 @@ impl Config {
     }
 
     /// The scheduled snapshots.
-    pub fn backup_schedule(&self) -> Result<Schedule, AppError> {
-        Schedule::from_settings(
+    pub fn backup_schedule(&self) -> Result<BackupSchedule, AppError> {
+        BackupSchedule::from_settings(
             &self.database_path,
             &self.backup_dir,
             &self.backup_every,
@@ -115,8 +115,13 @@ impl Config {
                 "currency must be a three-letter ISO 4217 code such as USD".into(),
             ));
         }
-        crate::domain::venue::VenueClock::new(&self.timezone)?;
         self.db_options()?;
+        if jiff::tz::TimeZone::get(&self.timezone).is_err() {
+            return Err(AppError::Config(format!(
+                "timezone '{}' is not an IANA time zone name (e.g. Europe/Lisbon, Asia/Hong_Kong, UTC)",
+                self.timezone
+            )));
+        }
         self.backup_schedule()?;
         if matches!(&self.metrics_token, Some(t) if t.len() < 24) {
             return Err(AppError::Config(
@@ -129,5 +134,109 @@ impl Config {
             ));
         }
         Ok(())
+    }
+}
+
+/// The `backup_*` settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupSchedule {
+    pub dir: PathBuf,
+    /// `None`: scheduled snapshots are off (`backup_every = "off"`).
+    pub every: Option<Duration>,
+    pub keep: usize,
+}
+
+impl BackupSchedule {
+    /// From the settings: `backup_dir` (empty: `backups/` beside the database), `backup_every`
+    /// (`6h`, `30m`, `1d`, `90s` or `off`) and `backup_keep` (at least 1).
+    pub fn from_settings(
+        database_path: &Path,
+        dir: &str,
+        every: &str,
+        keep: u32,
+    ) -> Result<BackupSchedule, AppError> {
+        let dir = if dir.trim().is_empty() {
+            database_path
+                .parent()
+                .unwrap_or(Path::new(""))
+                .join("backups")
+        } else {
+            PathBuf::from(dir)
+        };
+        if keep == 0 {
+            return Err(AppError::Config(
+                "backup_keep must be at least 1 (set backup_every = \"off\" to stop snapshots)"
+                    .into(),
+            ));
+        }
+        Ok(BackupSchedule {
+            dir,
+            every: parse_every(every)?,
+            keep: keep as usize,
+        })
+    }
+}
+
+/// `90s`, `30m`, `6h`, `1d` (a whole number and one unit), or `off`.
+pub fn parse_every(s: &str) -> Result<Option<Duration>, AppError> {
+    let s = s.trim();
+    if s.eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    let bad = || {
+        AppError::Config(format!(
+            "backup_every must be a whole number with a unit (90s, 30m, 6h, 1d) or \"off\", not {s:?}"
+        ))
+    };
+    let unit_at = s.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+    let (n, unit) = s.split_at(unit_at);
+    let n: u64 = n.parse().map_err(|_| bad())?;
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(bad()),
+    };
+    match n.checked_mul(seconds) {
+        Some(0) | None => Err(bad()),
+        Some(secs) => Ok(Some(Duration::from_secs(secs))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intervals_read_as_operators_write_them() {
+        let h = |n| Some(Duration::from_secs(n));
+        assert_eq!(parse_every("6h").unwrap(), h(6 * 3600));
+        assert_eq!(parse_every("30m").unwrap(), h(1800));
+        assert_eq!(parse_every("1d").unwrap(), h(86_400));
+        assert_eq!(parse_every(" 90s ").unwrap(), h(90));
+        assert_eq!(parse_every("off").unwrap(), None);
+        for bad in [
+            "",
+            "6",
+            "h",
+            "0h",
+            "1.5h",
+            "6 h",
+            "-1h",
+            "6w",
+            "99999999999999999999d",
+        ] {
+            assert!(parse_every(bad).is_err(), "{bad:?} must be refused");
+        }
+    }
+
+    #[test]
+    fn the_default_directory_is_beside_the_database() {
+        let s =
+            BackupSchedule::from_settings(Path::new("/var/lib/gangway/gangway.db"), "", "6h", 28)
+                .unwrap();
+        assert_eq!(s.dir, PathBuf::from("/var/lib/gangway/backups"));
+        assert!(BackupSchedule::from_settings(Path::new("g.db"), "", "6h", 0).is_err());
     }
 }

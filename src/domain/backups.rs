@@ -9,7 +9,7 @@
 
 use std::fs::{DirBuilder, File};
 use std::os::unix::fs::DirBuilderExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -20,6 +20,7 @@ use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime};
 
 use crate::clock;
+use crate::config::BackupSchedule;
 use crate::db::Db;
 use crate::error::AppError;
 
@@ -29,73 +30,6 @@ const STAMP: &[BorrowedFormatItem<'static>] =
 
 /// After a failed snapshot, try again after this long (or `backup_every`, if sooner).
 const RETRY_AFTER: Duration = Duration::from_secs(60);
-
-/// The `backup_*` settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Schedule {
-    pub dir: PathBuf,
-    /// `None`: scheduled snapshots are off (`backup_every = "off"`).
-    pub every: Option<Duration>,
-    pub keep: usize,
-}
-
-impl Schedule {
-    /// From the settings: `backup_dir` (empty: `backups/` beside the database), `backup_every`
-    /// (`6h`, `30m`, `1d`, `90s` or `off`) and `backup_keep` (at least 1).
-    pub fn from_settings(
-        database_path: &Path,
-        dir: &str,
-        every: &str,
-        keep: u32,
-    ) -> Result<Schedule, AppError> {
-        let dir = if dir.trim().is_empty() {
-            database_path
-                .parent()
-                .unwrap_or(Path::new(""))
-                .join("backups")
-        } else {
-            PathBuf::from(dir)
-        };
-        if keep == 0 {
-            return Err(AppError::Config(
-                "backup_keep must be at least 1 (set backup_every = \"off\" to stop snapshots)"
-                    .into(),
-            ));
-        }
-        Ok(Schedule {
-            dir,
-            every: parse_every(every)?,
-            keep: keep as usize,
-        })
-    }
-}
-
-/// `90s`, `30m`, `6h`, `1d` (a whole number and one unit), or `off`.
-pub fn parse_every(s: &str) -> Result<Option<Duration>, AppError> {
-    let s = s.trim();
-    if s.eq_ignore_ascii_case("off") {
-        return Ok(None);
-    }
-    let bad = || {
-        AppError::Config(format!(
-            "backup_every must be a whole number with a unit (90s, 30m, 6h, 1d) or \"off\", not {s:?}"
-        ))
-    };
-    let unit_at = s.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
-    let (n, unit) = s.split_at(unit_at);
-    let n: u64 = n.parse().map_err(|_| bad())?;
-    let seconds = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        _ => return Err(bad()),
-    };
-    match n.checked_mul(seconds) {
-        Some(0) | None => Err(bad()),
-        Some(secs) => Ok(Some(Duration::from_secs(secs))),
-    }
-}
 
 /// One snapshot file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
@@ -140,7 +74,7 @@ pub struct BackupStatus {
 
 /// The server's snapshots of one database: its schedule and what happened last.
 pub struct Backups {
-    schedule: Schedule,
+    schedule: BackupSchedule,
     /// Snapshot files are named `{stem}-{stamp}.db` after the database file.
     stem: String,
     state: Mutex<State>,
@@ -156,7 +90,7 @@ struct State {
 impl Backups {
     /// The first scheduled snapshot is due `every` after the newest one in the directory, or
     /// right away when there is none.
-    pub fn new(schedule: Schedule, database_path: &Path) -> Backups {
+    pub fn new(schedule: BackupSchedule, database_path: &Path) -> Backups {
         let stem = database_path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -176,7 +110,7 @@ impl Backups {
         backups
     }
 
-    pub fn schedule(&self) -> &Schedule {
+    pub fn schedule(&self) -> &BackupSchedule {
         &self.schedule
     }
 
@@ -374,43 +308,12 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     fn backups(dir: &Path, keep: usize) -> Backups {
-        let schedule = Schedule {
+        let schedule = BackupSchedule {
             dir: dir.join("backups"),
             every: Some(Duration::from_secs(3600)),
             keep,
         };
         Backups::new(schedule, &dir.join("gangway.db"))
-    }
-
-    #[test]
-    fn intervals_read_as_operators_write_them() {
-        let h = |n| Some(Duration::from_secs(n));
-        assert_eq!(parse_every("6h").unwrap(), h(6 * 3600));
-        assert_eq!(parse_every("30m").unwrap(), h(1800));
-        assert_eq!(parse_every("1d").unwrap(), h(86_400));
-        assert_eq!(parse_every(" 90s ").unwrap(), h(90));
-        assert_eq!(parse_every("off").unwrap(), None);
-        for bad in [
-            "",
-            "6",
-            "h",
-            "0h",
-            "1.5h",
-            "6 h",
-            "-1h",
-            "6w",
-            "99999999999999999999d",
-        ] {
-            assert!(parse_every(bad).is_err(), "{bad:?} must be refused");
-        }
-    }
-
-    #[test]
-    fn the_default_directory_is_beside_the_database() {
-        let s = Schedule::from_settings(Path::new("/var/lib/gangway/gangway.db"), "", "6h", 28)
-            .unwrap();
-        assert_eq!(s.dir, PathBuf::from("/var/lib/gangway/backups"));
-        assert!(Schedule::from_settings(Path::new("g.db"), "", "6h", 0).is_err());
     }
 
     #[test]
