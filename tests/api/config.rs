@@ -24,6 +24,16 @@ fn built_in_defaults_are_the_shipped_rocket_toml() {
         (30, 100, "USD")
     );
     assert!(c.payment_webhook_secret.is_none());
+    let backups = c.backup_schedule().unwrap();
+    assert_eq!(
+        (backups.dir, backups.every, backups.keep),
+        (
+            std::path::PathBuf::from("data/backups"),
+            Some(std::time::Duration::from_secs(6 * 3600)),
+            28
+        )
+    );
+    assert!(c.metrics_token.is_none() && c.litestream_socket.is_none());
 }
 
 #[test]
@@ -42,6 +52,10 @@ fn overrides_apply_and_bad_values_are_refused() {
         ("payment_webhook_secret", "short"),
         ("timezone", "Mars/Olympus_Mons"),
         ("checkpoint", "sometimes"),
+        ("backup_every", "6"),
+        ("backup_every", "0h"),
+        ("backup_keep", "0"),
+        ("metrics_token", "short-token"),
     ] {
         let f = config::figment().merge((key, value));
         assert!(
