@@ -23,11 +23,8 @@ use crate::error::AppError;
 
 text_enum! {
     pub enum OrderStatus in "orders.status" {
-        PendingPayment = "PENDING_PAYMENT",
-        Paid = "PAID",
-        Expired = "EXPIRED",
-        Cancelled = "CANCELLED",
-        RefundRequired = "REFUND_REQUIRED",
+        PendingPayment = "PENDING_PAYMENT", Paid = "PAID", Expired = "EXPIRED",
+        Cancelled = "CANCELLED", RefundRequired = "REFUND_REQUIRED",
     }
 }
 

@@ -21,10 +21,7 @@ use crate::ids;
 
 text_enum! {
     pub enum ReservationStatus in "reservations.status" {
-        Active = "ACTIVE",
-        Ordered = "ORDERED",
-        Activated = "ACTIVATED",
-        Expired = "EXPIRED",
+        Active = "ACTIVE", Ordered = "ORDERED", Activated = "ACTIVATED", Expired = "EXPIRED",
         Cancelled = "CANCELLED",
     }
 }

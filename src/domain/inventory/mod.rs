@@ -21,8 +21,7 @@ mod props;
 text_enum! {
     /// A sales channel: its units can never be sold by the other one.
     pub enum Channel in "inventory.channel, orders.channel or tickets.channel" {
-        Direct = "direct",
-        Ota = "ota",
+        Direct = "direct", Ota = "ota",
     }
 }
 

@@ -18,10 +18,7 @@ use crate::ids;
 text_enum! {
     /// `PRE_GENERATED → ACTIVE → USED`, plus `CANCELLED`; `EXPIRED` exists for later.
     pub enum TicketStatus in "tickets.status" {
-        PreGenerated = "PRE_GENERATED",
-        Active = "ACTIVE",
-        Used = "USED",
-        Expired = "EXPIRED",
+        PreGenerated = "PRE_GENERATED", Active = "ACTIVE", Used = "USED", Expired = "EXPIRED",
         Cancelled = "CANCELLED",
     }
 }
