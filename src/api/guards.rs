@@ -29,6 +29,11 @@ pub struct Partner {
     pub key_id: i64,
 }
 
+/// An OCTO reseller: a partner's API key sent as `Authorization: Bearer <key>` (the same keys,
+/// rate limit and refusals as `X-API-Key`).
+#[derive(Debug, Clone, Copy)]
+pub struct OctoPartner(pub Partner);
+
 /// The rate-limit decision of this request, for the response headers.
 pub struct RateLimitSeen(pub Option<Decision>);
 
@@ -87,9 +92,14 @@ async fn authenticate_partner(req: &Request<'_>) -> Result<Partner, AppError> {
     let presented = req
         .headers()
         .get_one("X-API-Key")
-        .ok_or(AppError::Unauthenticated)?
-        .trim()
-        .to_owned();
+        .ok_or(AppError::Unauthenticated)?;
+    authenticate_key(req, presented).await
+}
+
+/// A partner's API key, however it was presented: unrevoked, the partner active, within its
+/// rate limit (one budget per partner or key, whichever API it calls).
+async fn authenticate_key(req: &Request<'_>, presented: &str) -> Result<Partner, AppError> {
+    let presented = presented.trim().to_owned();
     let app = app(req);
     let owner = run(app, move |ctx| api_keys::resolve(&ctx.db, &presented))
         .await?
@@ -120,12 +130,19 @@ async fn authenticate_partner(req: &Request<'_>) -> Result<Partner, AppError> {
     })
 }
 
-fn session_token(req: &Request<'_>) -> Option<String> {
-    if let Some(h) = req.headers().get_one("Authorization") {
-        let (scheme, token) = h.split_once(' ')?;
-        return scheme
+/// The token of an `Authorization: Bearer …` header: `Some(None)` for another scheme.
+fn bearer(req: &Request<'_>) -> Option<Option<String>> {
+    let h = req.headers().get_one("Authorization")?;
+    Some(h.split_once(' ').and_then(|(scheme, token)| {
+        scheme
             .eq_ignore_ascii_case("bearer")
-            .then(|| token.trim().to_owned());
+            .then(|| token.trim().to_owned())
+    }))
+}
+
+fn session_token(req: &Request<'_>) -> Option<String> {
+    if let Some(token) = bearer(req) {
+        return token;
     }
     req.cookies()
         .get(SESSION_COOKIE)
@@ -167,6 +184,10 @@ macro_rules! guard {
 }
 
 guard!(Partner, req => authenticate_partner(req).await);
+guard!(OctoPartner, req => match bearer(req).flatten() {
+    Some(key) => authenticate_key(req, &key).await.map(OctoPartner),
+    None => Err(AppError::Unauthenticated),
+});
 guard!(AuthUser, req => authenticate_user(req).await.map(AuthUser));
 guard!(LoginThrottle, req => {
     match req.client_ip() {
@@ -224,6 +245,17 @@ fn api_key_scheme() -> rocket_okapi::Result<RequestHeaderInput> {
     )
 }
 
+fn octo_scheme() -> rocket_okapi::Result<RequestHeaderInput> {
+    security(
+        "OctoBearer",
+        "The partner's API key (`gw_live_…`) as a bearer token, as OCTO resellers send it.",
+        SecuritySchemeData::Http {
+            scheme: "bearer".to_owned(),
+            bearer_format: None,
+        },
+    )
+}
+
 /// One description for every bearer route (OpenAPI merges schemes by name); the role a route
 /// needs is in its own description.
 fn bearer_scheme() -> rocket_okapi::Result<RequestHeaderInput> {
@@ -249,6 +281,7 @@ macro_rules! openapi_security {
 }
 
 openapi_security!(Partner, api_key_scheme());
+openapi_security!(OctoPartner, octo_scheme());
 openapi_security!(AuthUser, bearer_scheme());
 openapi_security!(Customer, bearer_scheme());
 openapi_security!(LoginThrottle, Ok(RequestHeaderInput::None));

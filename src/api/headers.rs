@@ -10,6 +10,7 @@ use rocket_okapi::request::{OpenApiFromRequest, RequestHeaderInput};
 use super::body::RawBody;
 use super::{run, ApiResult, App};
 use crate::domain::idempotency::IdempotencyKey;
+use crate::domain::octo::Capabilities;
 use crate::domain::Ctx;
 use crate::error::AppError;
 
@@ -79,6 +80,21 @@ header_guard!(
     required: true,
     "`t=<unix seconds>,v1=<hex HMAC-SHA256(secret, \"<t>.<raw body>\")>`; `t` within 300 s of now."
 );
+
+header_guard!(
+    /// The capabilities an OCTO request asks for.
+    OctoCapabilitiesHeader,
+    "Octo-Capabilities",
+    required: false,
+    "Comma-separated OCTO capability ids; may be empty or missing. Gangway applies `octo/pricing` and echoes what it applied in the answer's `Octo-Capabilities`."
+);
+
+impl OctoCapabilitiesHeader {
+    /// What of it Gangway applies.
+    pub fn applied(&self) -> Capabilities {
+        Capabilities::parse(self.0.as_deref())
+    }
+}
 
 impl IdempotencyHeader {
     /// The key fingerprinted with this request's route and body.

@@ -10,6 +10,7 @@ pub mod direct;
 pub mod docs;
 pub mod guards;
 pub mod headers;
+pub mod octo;
 pub mod ota;
 pub mod paging;
 pub mod payments;
@@ -204,6 +205,7 @@ fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
         ("/payments", payments::routes(&settings)),
         ("/api", direct::routes(&settings)),
         ("/api/admin", admin::routes(&settings)),
+        (octo::BASE, octo::routes(&settings)),
     ];
     let mut rocket = rocket;
     let mut specs = Vec::new();
@@ -217,4 +219,5 @@ fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/docs", docs::swagger())
         .mount("/", console::routes())
         .register("/", rocket::catchers![problem::default_catcher])
+        .register(octo::BASE, rocket::catchers![octo::catcher])
 }
