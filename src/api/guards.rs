@@ -4,11 +4,10 @@
 
 use rocket::outcome::Outcome;
 use rocket::request::{self, FromRequest, Request};
-use rocket_okapi::gen::OpenApiGenerator;
 use rocket_okapi::okapi::openapi3::{
     Object, SecurityRequirement, SecurityScheme, SecuritySchemeData,
 };
-use rocket_okapi::request::{OpenApiFromRequest, RequestHeaderInput};
+use rocket_okapi::request::RequestHeaderInput;
 
 use super::problem::stash;
 use super::rate_limit::{Bucket, Decision};
@@ -266,19 +265,21 @@ fn bearer_scheme() -> rocket_okapi::Result<RequestHeaderInput> {
     )
 }
 
+/// What a guard shows in OpenAPI: its security scheme, or `Ok(RequestHeaderInput::None)`.
 macro_rules! openapi_security {
     ($ty:ty, $scheme:expr) => {
-        impl<'r> OpenApiFromRequest<'r> for $ty {
+        impl<'r> ::rocket_okapi::request::OpenApiFromRequest<'r> for $ty {
             fn from_request_input(
-                _: &mut OpenApiGenerator,
+                _: &mut ::rocket_okapi::gen::OpenApiGenerator,
                 _: String,
                 _: bool,
-            ) -> rocket_okapi::Result<RequestHeaderInput> {
+            ) -> ::rocket_okapi::Result<::rocket_okapi::request::RequestHeaderInput> {
                 $scheme
             }
         }
     };
 }
+pub(crate) use openapi_security;
 
 openapi_security!(Partner, api_key_scheme());
 openapi_security!(OctoPartner, octo_scheme());

@@ -35,8 +35,7 @@ use rocket::request::{self, FromRequest, Request};
 use rocket::response::status::Created;
 use rocket::serde::json::Json;
 use rocket::{Build, Rocket};
-use rocket_okapi::gen::OpenApiGenerator;
-use rocket_okapi::request::{OpenApiFromRequest, RequestHeaderInput};
+use rocket_okapi::request::RequestHeaderInput;
 use rocket_okapi::settings::OpenApiSettings;
 
 use crate::config::Config;
@@ -74,15 +73,7 @@ impl<'r> FromRequest<'r> for App {
     }
 }
 
-impl<'r> OpenApiFromRequest<'r> for App {
-    fn from_request_input(
-        _: &mut OpenApiGenerator,
-        _: String,
-        _: bool,
-    ) -> rocket_okapi::Result<RequestHeaderInput> {
-        Ok(RequestHeaderInput::None)
-    }
-}
+guards::openapi_security!(App, Ok(RequestHeaderInput::None));
 
 impl App {
     /// Opens the domain (database, secrets); a webhook secret generated now is printed once.

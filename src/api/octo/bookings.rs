@@ -11,11 +11,13 @@ use crate::api::body::OptionalBody;
 use crate::api::guards::OctoPartner;
 use crate::api::headers::OctoCapabilitiesHeader;
 use crate::api::App;
-use crate::domain::octo::bookings;
 use crate::domain::octo::requests::{
     BookingQuery, CancelRequest, ConfirmRequest, ExtendRequest, ReserveRequest, UpdateRequest,
 };
 use crate::domain::octo::view::Booking;
+use crate::domain::octo::{bookings, Capabilities};
+use crate::domain::Ctx;
+use crate::error::AppError;
 
 pub fn routes(
     settings: &OpenApiSettings,
@@ -51,11 +53,7 @@ async fn extend(
     uuid: String,
     body: OptionalBody<ExtendRequest>,
 ) -> OctoResult<Booking> {
-    let partner_id = partner.0.partner_id;
-    octo(&app, &caps, move |ctx, caps| {
-        bookings::extend(ctx, caps, partner_id, &uuid, body.0)
-    })
-    .await
+    on_booking(&app, partner, &caps, uuid, body.0, bookings::extend).await
 }
 
 /// Order and payment in one step: `CONFIRMED`, one ticket (a QR code valid through the visit
@@ -69,11 +67,7 @@ async fn confirm(
     uuid: String,
     body: OptionalBody<ConfirmRequest>,
 ) -> OctoResult<Booking> {
-    let partner_id = partner.0.partner_id;
-    octo(&app, &caps, move |ctx, caps| {
-        bookings::confirm(ctx, caps, partner_id, &uuid, body.0)
-    })
-    .await
+    on_booking(&app, partner, &caps, uuid, body.0, bookings::confirm).await
 }
 
 /// On hold: product, date, unit items (the hold follows, or nothing changes), expiry, contact,
@@ -87,11 +81,7 @@ async fn update(
     uuid: String,
     body: OptionalBody<UpdateRequest>,
 ) -> OctoResult<Booking> {
-    let partner_id = partner.0.partner_id;
-    octo(&app, &caps, move |ctx, caps| {
-        bookings::update(ctx, caps, partner_id, &uuid, body.0)
-    })
-    .await
+    on_booking(&app, partner, &caps, uuid, body.0, bookings::update).await
 }
 
 /// A hold gives its units back; a confirmed booking cancels its tickets (none used yet) and gives
@@ -105,11 +95,7 @@ async fn cancel(
     uuid: String,
     body: OptionalBody<CancelRequest>,
 ) -> OctoResult<Booking> {
-    let partner_id = partner.0.partner_id;
-    octo(&app, &caps, move |ctx, caps| {
-        bookings::cancel(ctx, caps, partner_id, &uuid, body.0)
-    })
-    .await
+    on_booking(&app, partner, &caps, uuid, body.0, bookings::cancel).await
 }
 
 /// One of the partner's bookings.
@@ -124,6 +110,22 @@ async fn get_booking(
     let partner_id = partner.0.partner_id;
     octo(&app, &caps, move |ctx, caps| {
         bookings::get(ctx, caps, partner_id, &uuid)
+    })
+    .await
+}
+
+/// One of the partner's bookings, changed by `op` with the request's body.
+async fn on_booking<B: Send + 'static>(
+    app: &App,
+    partner: OctoPartner,
+    caps: &OctoCapabilitiesHeader,
+    uuid: String,
+    body: B,
+    op: fn(&Ctx, Capabilities, i64, &str, B) -> Result<Booking, AppError>,
+) -> OctoResult<Booking> {
+    let partner_id = partner.0.partner_id;
+    octo(app, caps, move |ctx, caps| {
+        op(ctx, caps, partner_id, &uuid, body)
     })
     .await
 }

@@ -51,31 +51,20 @@ pub struct OctoErrorBody {
     pub uuid: Option<String>,
 }
 
-/// The HTTP status and OCTO code of an error.
+/// The HTTP status and OCTO code of an error: OCTO's own refusals as they are; Gangway's by what
+/// their status means (a conflict with the state of things is OCTO's UNPROCESSABLE_ENTITY).
 fn classify(e: &AppError) -> (Status, &'static str) {
-    use AppError::*;
-    match e {
-        Refused(r) => (Status::BadRequest, r.code),
-        InsufficientInventory(_)
-        | ReservationNotActive(_)
-        | OrderAlreadyPaid
-        | TicketNotActive(_)
-        | NoRemainingUses(_)
-        | InvalidState(_)
-        | DuplicateResellerCode => (Status::BadRequest, "UNPROCESSABLE_ENTITY"),
-        Malformed(_)
-        | Validation { .. }
-        | PayloadTooLarge
-        | UnsupportedMediaType
-        | IdempotencyKeyReused
-        | QrInvalid
-        | QrExpired => (Status::BadRequest, "BAD_REQUEST"),
-        Unauthenticated => (Status::Unauthorized, "UNAUTHORIZED"),
-        Forbidden(_) => (Status::Forbidden, "FORBIDDEN"),
-        NotFound | MethodNotAllowed => (Status::NotFound, "BAD_REQUEST"),
-        RateLimited { .. } => (Status::TooManyRequests, "BAD_REQUEST"),
-        Unavailable(_) => (Status::ServiceUnavailable, "INTERNAL_SERVER_ERROR"),
-        Config(_) | Internal(_) => (Status::InternalServerError, "INTERNAL_SERVER_ERROR"),
+    if let AppError::Refused(r) = e {
+        return (Status::BadRequest, r.code);
+    }
+    match e.status() {
+        409 => (Status::BadRequest, "UNPROCESSABLE_ENTITY"),
+        401 => (Status::Unauthorized, "UNAUTHORIZED"),
+        403 => (Status::Forbidden, "FORBIDDEN"),
+        404 | 405 => (Status::NotFound, "BAD_REQUEST"),
+        429 => (Status::TooManyRequests, "BAD_REQUEST"),
+        code if code >= 500 => (problem::status(e), "INTERNAL_SERVER_ERROR"),
+        _ => (Status::BadRequest, "BAD_REQUEST"),
     }
 }
 

@@ -13,12 +13,13 @@ use rocket::response::{self, Responder};
 use rocket::serde::json::Json;
 use rocket_okapi::gen::OpenApiGenerator;
 use rocket_okapi::okapi::openapi3::{OpenApi, Responses};
-use rocket_okapi::request::{OpenApiFromRequest, RequestHeaderInput};
+use rocket_okapi::request::RequestHeaderInput;
 use rocket_okapi::response::OpenApiResponderInner;
 use rocket_okapi::settings::OpenApiSettings;
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use crate::api::guards::openapi_security;
 use crate::api::headers::OctoCapabilitiesHeader;
 use crate::api::{run, App};
 use crate::domain::octo::Capabilities;
@@ -86,12 +87,4 @@ impl<'r> FromRequest<'r> for Endpoint {
     }
 }
 
-impl<'r> OpenApiFromRequest<'r> for Endpoint {
-    fn from_request_input(
-        _: &mut OpenApiGenerator,
-        _: String,
-        _: bool,
-    ) -> rocket_okapi::Result<RequestHeaderInput> {
-        Ok(RequestHeaderInput::None)
-    }
-}
+openapi_security!(Endpoint, Ok(RequestHeaderInput::None));

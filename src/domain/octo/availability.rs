@@ -93,7 +93,7 @@ pub(super) fn parse_slot(venue: &VenueClock, id: Option<&str>) -> Result<Date, A
     let (first, last) = window(venue.today());
     raw.get(..10)
         .and_then(clock::parse_date)
-        .filter(|d| slot_id(venue, *d) == raw && (first..=last).contains(d))
+        .filter(|d| (first..=last).contains(d) && slot_id(venue, *d) == raw)
         .ok_or_else(|| invalid_availability(raw))
 }
 
@@ -121,14 +121,24 @@ pub(super) fn stock(conn: &Connection, product_id: i64) -> Result<Stock, AppErro
 }
 
 /// What a slot is made of: the package, its stock, the holidays, and how many units are asked.
-pub(super) struct Offer<'a> {
-    pub package: &'a Package,
+pub(super) struct Offer {
+    pub package: Package,
     pub stock: Stock,
-    pub holidays: &'a BTreeSet<Date>,
+    pub holidays: BTreeSet<Date>,
     pub wanted: i64,
 }
 
-impl Offer<'_> {
+impl Offer {
+    /// What a package offers now, for `wanted` units.
+    pub fn of(conn: &Connection, package: Package, wanted: i64) -> Result<Offer, AppError> {
+        Ok(Offer {
+            stock: stock(conn, package.product_id)?,
+            holidays: catalog::holidays(conn)?,
+            package,
+            wanted,
+        })
+    }
+
     fn status(&self) -> (bool, &'static str) {
         let v = self.stock.vacancies;
         if v == 0 {
@@ -141,7 +151,7 @@ impl Offer<'_> {
     }
 
     fn prices(&self, date: Date, terms: &Terms) -> Option<Vec<PricingUnit>> {
-        let day: DayType = day_pricing::day_type(date, self.holidays);
+        let day: DayType = day_pricing::day_type(date, &self.holidays);
         terms
             .caps
             .pricing
@@ -240,19 +250,14 @@ pub(super) fn check_currency(asked: Option<&str>, terms: &Terms) -> Result<(), A
     }
 }
 
-/// What a package offers now, for the units a request asks for (their ids checked).
-fn offer_of<'a>(
-    c: &Connection,
-    package: &'a Package,
-    holidays: &'a BTreeSet<Date>,
-    units: &Option<Vec<UnitQuantity>>,
-) -> Result<Offer<'a>, AppError> {
-    Ok(Offer {
-        wanted: wanted(package, units.as_deref().unwrap_or(&[]))?,
-        stock: stock(c, package.product_id)?,
-        package,
-        holidays,
-    })
+/// What the package a request names offers now, checked in OCTO's order: product, option, the
+/// units asked for, currency.
+fn offer(c: &Connection, q: &CalendarRequest, terms: &Terms) -> Result<Offer, AppError> {
+    let package = products::resolve(c, q.product_id.as_deref())?;
+    check_option(q.option_id.as_deref())?;
+    let wanted = wanted(&package, q.units.as_deref().unwrap_or(&[]))?;
+    check_currency(q.currency.as_deref(), terms)?;
+    Offer::of(c, package, wanted)
 }
 
 /// The availability calendar: one day per bookable date of the range.
@@ -263,11 +268,7 @@ pub fn calendar(
 ) -> Result<Vec<CalendarDay>, AppError> {
     let terms = Terms::of(ctx, caps);
     ctx.db.read(|c| {
-        let package = products::resolve(c, req.product_id.as_deref())?;
-        check_option(req.option_id.as_deref())?;
-        let holidays = catalog::holidays(c)?;
-        let offer = offer_of(c, &package, &holidays, &req.units)?;
-        check_currency(req.currency.as_deref(), &terms)?;
+        let offer = offer(c, &req, &terms)?;
         let days = dates(
             req.local_date_start.as_deref(),
             req.local_date_end.as_deref(),
@@ -286,12 +287,9 @@ pub fn check(
 ) -> Result<Vec<Availability>, AppError> {
     let terms = Terms::of(ctx, caps);
     ctx.db.read(|c| {
-        let package = products::resolve(c, req.product_id.as_deref())?;
-        check_option(req.option_id.as_deref())?;
-        let holidays = catalog::holidays(c)?;
-        let offer = offer_of(c, &package, &holidays, &req.units)?;
-        check_currency(req.currency.as_deref(), &terms)?;
-        let has_range = req.local_date_start.is_some() || req.local_date_end.is_some();
+        let offer = offer(c, &req.range, &terms)?;
+        let range = &req.range;
+        let has_range = range.local_date_start.is_some() || range.local_date_end.is_some();
         let days = match (&req.availability_ids, has_range) {
             (Some(_), true) => {
                 return Err(bad_request(
@@ -310,8 +308,8 @@ pub fn check(
                 days
             }
             (None, _) => dates(
-                req.local_date_start.as_deref(),
-                req.local_date_end.as_deref(),
+                range.local_date_start.as_deref(),
+                range.local_date_end.as_deref(),
                 terms.venue.today(),
             )?,
         };

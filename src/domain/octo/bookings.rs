@@ -26,7 +26,7 @@ use super::requests::{
     UnitItemInput, UpdateRequest,
 };
 use super::rows::{self, BookingRow, Filter, UnitItemRow};
-use super::view::{self, Booking, BookingStatus};
+use super::view::{self, Booking, BookingStatus, State};
 use super::{bad_request, invalid_booking, parse_uuid, unprocessable, Capabilities, Terms};
 use crate::clock;
 use crate::domain::Ctx;
@@ -112,17 +112,14 @@ pub fn extend(
     uuid: &str,
     req: ExtendRequest,
 ) -> Result<Booking, AppError> {
-    let (terms, uuid) = (Terms::of(ctx, caps), uuid.to_owned());
-    ctx.db.write(move |tx| {
-        let row = load(tx, partner_id, &uuid)?;
-        let st = view::state(tx, &row)?;
+    change(ctx, caps, partner_id, uuid, move |tx, row, st, terms| {
         require(st.status, BookingStatus::OnHold, "extended")?;
-        let until = hold_until(req.expiration_minutes, &terms)?;
+        let until = hold_until(req.expiration_minutes, terms)?;
         reservations::extend(tx, &st.reservation, until)?;
         rows::save(tx, &row)?;
         let summary = serde_json::json!({"reserved_until": clock::to_db(until)});
         record(tx, &row, "octo.booking.extend", summary)?;
-        view::booking(tx, &row, &terms)
+        Ok(row)
     })
 }
 
@@ -136,16 +133,18 @@ pub fn update(
     uuid: &str,
     req: UpdateRequest,
 ) -> Result<Booking, AppError> {
-    let (terms, uuid) = (Terms::of(ctx, caps), uuid.to_owned());
-    ctx.db.write(move |tx| {
-        let mut row = load(tx, partner_id, &uuid)?;
-        let st = view::state(tx, &row)?;
-        let moves = req.product_id.is_some()
-            || req.option_id.is_some()
-            || req.availability_id.is_some()
-            || req.unit_items.is_some()
-            || req.expiration_minutes.is_some();
-        match st.status {
+    change(
+        ctx,
+        caps,
+        partner_id,
+        uuid,
+        move |tx, mut row, st, terms| {
+            let moves = req.product_id.is_some()
+                || req.option_id.is_some()
+                || req.availability_id.is_some()
+                || req.unit_items.is_some()
+                || req.expiration_minutes.is_some();
+            match st.status {
             BookingStatus::OnHold => {}
             BookingStatus::Confirmed if !moves => {}
             BookingStatus::Confirmed => return Err(unprocessable(
@@ -153,48 +152,55 @@ pub fn update(
             )),
             other => return Err(unprocessable(format!("A {} booking cannot be changed.", other.as_str()))),
         }
-        let package = match &req.product_id {
-            Some(id) => products::resolve(tx, Some(id))?,
-            None => catalog::product(tx, st.reservation.product_id, "product_id")?,
-        };
-        if req.option_id.is_some() || req.product_id.is_some() {
-            check_option(Some(req.option_id.as_deref().unwrap_or(products::OPTION_ID)))?;
-        }
-        if let Some(id) = &req.availability_id {
-            row.visit_date = availability::parse_slot(&terms.venue, Some(id))?;
-        }
-        let current = rows::items(tx, &row.id)?;
-        let items = match &req.unit_items {
-            Some(asked) => people(&package, &current, Some(asked))?,
-            None => {
-                for item in &current {
-                    check_unit(&package, Some(&item.unit_id))?;
-                }
-                current.clone()
+            let package = match &req.product_id {
+                Some(id) => products::resolve(tx, Some(id))?,
+                None => catalog::product(tx, st.reservation.product_id, "product_id")?,
+            };
+            if req.option_id.is_some() || req.product_id.is_some() {
+                check_option(Some(
+                    req.option_id.as_deref().unwrap_or(products::OPTION_ID),
+                ))?;
             }
-        };
-        let notes = req.notes.clone().unwrap_or(row.notes.clone());
-        let contact = req.contact.clone().unwrap_or(row.contact.clone());
-        check_details(&contact, req.reseller_reference.as_deref(), notes.as_deref())?;
-        let mut hold = st.reservation;
-        let quantity = items.len() as i64;
-        if package.product_id != hold.product_id || quantity != hold.quantity {
-            hold = reservations::resize(tx, &hold, package, quantity)?;
-        }
-        if req.expiration_minutes.is_some() {
-            reservations::extend(tx, &hold, hold_until(req.expiration_minutes, &terms)?)?;
-        }
-        (row.notes, row.contact) = (notes, contact);
-        if let Some(r) = req.reseller_reference {
-            row.reseller_reference = Some(r);
-        }
-        rows::save(tx, &row)?;
-        rows::replace_items(tx, &row.id, &items)?;
-        let summary = serde_json::json!({"product_id": hold.product_id, "quantity": quantity,
+            if let Some(id) = &req.availability_id {
+                row.visit_date = availability::parse_slot(&terms.venue, Some(id))?;
+            }
+            let current = rows::items(tx, &row.id)?;
+            let items = match &req.unit_items {
+                Some(asked) => people(&package, &current, Some(asked))?,
+                None => {
+                    for item in &current {
+                        check_unit(&package, Some(&item.unit_id))?;
+                    }
+                    current.clone()
+                }
+            };
+            let notes = req.notes.clone().unwrap_or(row.notes.clone());
+            let contact = req.contact.clone().unwrap_or(row.contact.clone());
+            check_details(
+                &contact,
+                req.reseller_reference.as_deref(),
+                notes.as_deref(),
+            )?;
+            let mut hold = st.reservation;
+            let quantity = items.len() as i64;
+            if package.product_id != hold.product_id || quantity != hold.quantity {
+                hold = reservations::resize(tx, &hold, package, quantity)?;
+            }
+            if req.expiration_minutes.is_some() {
+                reservations::extend(tx, &hold, hold_until(req.expiration_minutes, terms)?)?;
+            }
+            (row.notes, row.contact) = (notes, contact);
+            if let Some(r) = req.reseller_reference {
+                row.reseller_reference = Some(r);
+            }
+            rows::save(tx, &row)?;
+            rows::replace_items(tx, &row.id, &items)?;
+            let summary = serde_json::json!({"product_id": hold.product_id, "quantity": quantity,
             "visit_date": clock::date_to_db(row.visit_date), "status": st.status.as_str()});
-        record(tx, &row, "octo.booking.update", summary)?;
-        view::booking(tx, &row, &terms)
-    })
+            record(tx, &row, "octo.booking.update", summary)?;
+            Ok(row)
+        },
+    )
 }
 
 /// `POST /bookings/{uuid}/confirm`: the hold becomes an order and the order is paid, in this one
@@ -207,72 +213,79 @@ pub fn confirm(
     uuid: &str,
     req: ConfirmRequest,
 ) -> Result<Booking, AppError> {
-    let (terms, uuid) = (Terms::of(ctx, caps), uuid.to_owned());
-    ctx.db.write(move |tx| {
-        let mut row = load(tx, partner_id, &uuid)?;
-        let st = view::state(tx, &row)?;
-        match st.status {
-            BookingStatus::OnHold => {}
-            BookingStatus::Confirmed | BookingStatus::Redeemed => {
-                return view::booking(tx, &row, &terms)
+    change(
+        ctx,
+        caps,
+        partner_id,
+        uuid,
+        move |tx, mut row, st, terms| {
+            match st.status {
+                BookingStatus::OnHold => {}
+                BookingStatus::Confirmed | BookingStatus::Redeemed => return Ok(row),
+                BookingStatus::Expired => {
+                    return Err(invalid_booking(
+                        &row.uuid,
+                        "The booking's hold has expired.",
+                    ))
+                }
+                BookingStatus::Cancelled => return Err(unprocessable("The booking is cancelled.")),
             }
-            BookingStatus::Expired => {
-                return Err(invalid_booking(&uuid, "The booking's hold has expired."))
+            let contact = req
+                .contact
+                .ok_or_else(|| bad_request("contact is required (a fullName is enough)"))?;
+            check_details(&contact, req.reseller_reference.as_deref(), None)?;
+            let package = catalog::product(tx, st.reservation.product_id, "product_id")?;
+            let current = rows::items(tx, &row.id)?;
+            let mut items = match &req.unit_items {
+                Some(asked) => people(&package, &current, Some(asked))?,
+                None => current,
+            };
+            if row.visit_date < terms.venue.today() {
+                return Err(unprocessable("The booking's date has passed."));
             }
-            BookingStatus::Cancelled => return Err(unprocessable("The booking is cancelled.")),
-        }
-        let contact = req.contact.unwrap_or_default();
-        check_details(&contact, req.reseller_reference.as_deref(), None)?;
-        let package = catalog::product(tx, st.reservation.product_id, "product_id")?;
-        let current = rows::items(tx, &row.id)?;
-        let mut items = match &req.unit_items {
-            Some(asked) => people(&package, &current, Some(asked))?,
-            None => current,
-        };
-        if row.visit_date < terms.venue.today() {
-            return Err(unprocessable("The booking's date has passed."));
-        }
-        let mut hold = st.reservation;
-        if items.len() as i64 != hold.quantity {
-            hold = reservations::resize(tx, &hold, package, items.len() as i64)?;
-        }
-        let order = HoldOrder {
-            customer: &contact.customer(),
-            visit: row.visit_date,
-            breakdown: &breakdown(&items),
-            field: "unitItems",
-        };
-        let order_id = ota_orders::order_hold(tx, partner_id, &hold, &order)?;
-        let payment = Activation {
-            order_id: order_id.clone(),
-            payment_reference: format!("octo-{}", row.id),
-        };
-        if payments::pay_order(tx, partner_id, &payment)? != "success" {
-            return Err(unprocessable(
-                "The hold ran out while confirming and its units are gone; nothing was booked.",
-            ));
-        }
-        let tickets = ticket_rows::rows_of_order(tx, &order_id)?;
-        let mut unassigned: Vec<_> = tickets.iter().collect();
-        for item in &mut items {
-            let at = unassigned
-                .iter()
-                .position(|t| t.customer_type.as_deref() == Some(item.unit_id.as_str()))
-                .ok_or_else(|| AppError::Internal("a unit item without its ticket".into()))?;
-            item.ticket_id = Some(unassigned.remove(at).id);
-        }
-        row.order_id = Some(order_id.clone());
-        row.confirmed_at = Some(clock::to_db(clock::now()));
-        row.contact = contact;
-        if let Some(r) = req.reseller_reference {
-            row.reseller_reference = Some(r);
-        }
-        rows::save(tx, &row)?;
-        rows::replace_items(tx, &row.id, &items)?;
-        let summary = serde_json::json!({"order_id": order_id, "tickets_issued": tickets.len()});
-        record(tx, &row, "octo.booking.confirm", summary)?;
-        view::booking(tx, &row, &terms)
-    })
+            let mut hold = st.reservation;
+            if items.len() as i64 != hold.quantity {
+                hold = reservations::resize(tx, &hold, package, items.len() as i64)?;
+            }
+            let order = HoldOrder {
+                customer: &contact.customer(),
+                visit: row.visit_date,
+                breakdown: &breakdown(&items),
+                field: "unitItems",
+            };
+            let order_id = ota_orders::order_hold(tx, partner_id, &hold, &order)?;
+            let payment = Activation {
+                order_id: order_id.clone(),
+                payment_reference: format!("octo-{}", row.id),
+            };
+            if payments::pay_order(tx, partner_id, &payment)? != "success" {
+                return Err(unprocessable(
+                    "The hold ran out while confirming and its units are gone; nothing was booked.",
+                ));
+            }
+            let tickets = ticket_rows::rows_of_order(tx, &order_id)?;
+            let mut unassigned: Vec<_> = tickets.iter().collect();
+            for item in &mut items {
+                let at = unassigned
+                    .iter()
+                    .position(|t| t.customer_type.as_deref() == Some(item.unit_id.as_str()))
+                    .ok_or_else(|| AppError::Internal("a unit item without its ticket".into()))?;
+                item.ticket_id = Some(unassigned.remove(at).id);
+            }
+            row.order_id = Some(order_id.clone());
+            row.confirmed_at = Some(clock::to_db(clock::now()));
+            row.contact = contact;
+            if let Some(r) = req.reseller_reference {
+                row.reseller_reference = Some(r);
+            }
+            rows::save(tx, &row)?;
+            rows::replace_items(tx, &row.id, &items)?;
+            let summary =
+                serde_json::json!({"order_id": order_id, "tickets_issued": tickets.len()});
+            record(tx, &row, "octo.booking.confirm", summary)?;
+            Ok(row)
+        },
+    )
 }
 
 /// `POST /bookings/{uuid}/cancel`: a hold gives its units back; a confirmed booking cancels its
@@ -285,14 +298,11 @@ pub fn cancel(
     uuid: &str,
     req: CancelRequest,
 ) -> Result<Booking, AppError> {
-    let (terms, uuid) = (Terms::of(ctx, caps), uuid.to_owned());
-    ctx.db.write(move |tx| {
-        let mut row = load(tx, partner_id, &uuid)?;
-        let st = view::state(tx, &row)?;
+    change(ctx, caps, partner_id, uuid, move |tx, mut row, st, _| {
         text(req.reason.as_deref(), "reason", 500)?;
         let mut tickets_cancelled = 0;
         match st.status {
-            BookingStatus::Cancelled => return view::booking(tx, &row, &terms),
+            BookingStatus::Cancelled => return Ok(row),
             BookingStatus::OnHold => {
                 reservations::release(tx, &st.reservation, ReservationStatus::Cancelled)?
             }
@@ -314,7 +324,7 @@ pub fn cancel(
         let summary = serde_json::json!({"from": st.status.as_str(), "reason": row.cancellation_reason,
             "tickets_cancelled": tickets_cancelled});
         record(tx, &row, "octo.booking.cancel", summary)?;
-        view::booking(tx, &row, &terms)
+        Ok(row)
     })
 }
 
@@ -387,6 +397,26 @@ pub fn list(
     })
 }
 
+/// The frame of every change to a booking: one transaction that finds the partner's booking and
+/// where it stands, lets `f` change it (writing its audit row), and answers it as it is then.
+fn change(
+    ctx: &Ctx,
+    caps: Capabilities,
+    partner_id: i64,
+    uuid: &str,
+    f: impl FnOnce(&Transaction<'_>, BookingRow, State, &Terms) -> Result<BookingRow, AppError>
+        + Send
+        + 'static,
+) -> Result<Booking, AppError> {
+    let (terms, uuid) = (Terms::of(ctx, caps), uuid.to_owned());
+    ctx.db.write(move |tx| {
+        let row = load(tx, partner_id, &uuid)?;
+        let st = view::state(tx, &row)?;
+        let row = f(tx, row, st, &terms)?;
+        view::booking(tx, &row, &terms)
+    })
+}
+
 /// The partner's booking with this uuid, or `INVALID_BOOKING_UUID`.
 fn load(conn: &rusqlite::Connection, partner_id: i64, uuid: &str) -> Result<BookingRow, AppError> {
     rows::find(conn, partner_id, &parse_uuid(uuid)?)?
@@ -406,11 +436,14 @@ fn require(status: BookingStatus, wanted: BookingStatus, what: &str) -> Result<(
 
 /// When a hold asked for `minutes` (default: `octo_hold_minutes`) ends.
 fn hold_until(minutes: Option<i64>, terms: &Terms) -> Result<OffsetDateTime, AppError> {
-    let wanted = Duration::minutes(minutes.unwrap_or(terms.hold_minutes));
-    if !(SHORTEST_HOLD..=LONGEST_HOLD).contains(&wanted) {
-        return Err(bad_request("expirationMinutes must be 1 to 10080 (7 days)"));
+    let minutes = minutes.unwrap_or(terms.hold_minutes);
+    let (shortest, longest) = (SHORTEST_HOLD.whole_minutes(), LONGEST_HOLD.whole_minutes());
+    if !(shortest..=longest).contains(&minutes) {
+        return Err(bad_request(format!(
+            "expirationMinutes must be {shortest} to {longest} (7 days)"
+        )));
     }
-    Ok(clock::now() + wanted)
+    Ok(clock::now() + Duration::minutes(minutes))
 }
 
 /// The free-text fields of a booking.

@@ -29,6 +29,18 @@ fn list_or_null<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error
     Ok(Option::<Vec<String>>::deserialize(d)?.unwrap_or_default())
 }
 
+/// A nested object (a contact) must be a JSON object: serde would also build one from an array of
+/// its fields, which is not the documented shape.
+fn object<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Contact>, D::Error> {
+    use serde::de::Error;
+    match Option::<serde_json::Map<String, serde_json::Value>>::deserialize(d)? {
+        Some(fields) => serde_json::from_value(serde_json::Value::Object(fields))
+            .map(Some)
+            .map_err(D::Error::custom),
+        None => Ok(None),
+    }
+}
+
 /// A key that may be sent as `null` to clear the value: missing → `None`, null → `Some(None)`.
 fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     d: D,
@@ -108,6 +120,7 @@ pub struct UnitItemInput {
     pub uuid: Option<String>,
     pub unit_id: Option<String>,
     pub reseller_reference: Option<String>,
+    #[serde(deserialize_with = "object")]
     pub contact: Option<Contact>,
 }
 
@@ -129,16 +142,13 @@ pub struct CalendarRequest {
     pub currency: Option<String>,
 }
 
+/// The calendar's request, or instead of its dates the slots' ids.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", default)]
 pub struct AvailabilityRequest {
-    pub product_id: Option<String>,
-    pub option_id: Option<String>,
-    pub local_date_start: Option<String>,
-    pub local_date_end: Option<String>,
+    #[serde(flatten)]
+    pub range: CalendarRequest,
     pub availability_ids: Option<Vec<String>>,
-    pub units: Option<Vec<UnitQuantity>>,
-    pub currency: Option<String>,
 }
 
 /// `POST /bookings`: a hold. `uuid` makes it idempotent.
@@ -153,6 +163,7 @@ pub struct ReserveRequest {
     pub expiration_minutes: Option<i64>,
     pub notes: Option<String>,
     pub reseller_reference: Option<String>,
+    #[serde(deserialize_with = "object")]
     pub contact: Option<Contact>,
     pub unit_items: Option<Vec<UnitItemInput>>,
     pub currency: Option<String>,
@@ -168,6 +179,8 @@ pub struct ExtendRequest {
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ConfirmRequest {
+    /// Required (all its keys are optional; a full name is enough).
+    #[serde(deserialize_with = "object")]
     pub contact: Option<Contact>,
     pub reseller_reference: Option<String>,
     /// Accepted; Gangway sends no e-mail (the reseller delivers the tickets).
@@ -190,6 +203,7 @@ pub struct UpdateRequest {
     pub notes: Option<Option<String>>,
     pub email_receipt: Option<bool>,
     pub unit_items: Option<Vec<UnitItemInput>>,
+    #[serde(deserialize_with = "object")]
     pub contact: Option<Contact>,
 }
 
@@ -249,6 +263,14 @@ mod tests {
         for c in [bad_email, long_name] {
             assert_eq!(c.validate("contact").unwrap_err().code(), "BAD_REQUEST");
         }
+    }
+
+    #[test]
+    fn a_contact_is_an_object_not_a_list() {
+        let listed = serde_json::from_str::<ConfirmRequest>(r#"{"contact": []}"#);
+        assert!(listed.is_err());
+        let missing: ConfirmRequest = serde_json::from_str("{}").unwrap();
+        assert!(missing.contact.is_none());
     }
 
     #[test]

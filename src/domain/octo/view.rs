@@ -171,18 +171,13 @@ pub(super) fn booking(
 ) -> Result<Booking, AppError> {
     let st = state(conn, row)?;
     let package = catalog::product(conn, st.reservation.product_id, "product_id")?;
-    let holidays = catalog::holidays(conn)?;
-    let offer = Offer {
-        package: &package,
-        stock: availability::stock(conn, package.product_id)?,
-        holidays: &holidays,
-        wanted: 1,
-    };
-    let day = day_pricing::day_type(row.visit_date, &holidays);
+    let offer = Offer::of(conn, package, 1)?;
+    let package = &offer.package;
+    let day = day_pricing::day_type(row.visit_date, &offer.holidays);
     let items = rows::items(conn, &row.id)?;
     let unit_items = items
         .iter()
-        .map(|item| unit_item(item, &st, &package, day, row, terms))
+        .map(|item| unit_item(item, &st, package, day, row, terms))
         .collect::<Result<Vec<_>, AppError>>()?;
     let status = st.status;
     let redeemed_at = (status == BookingStatus::Redeemed)
@@ -210,7 +205,7 @@ pub(super) fn booking(
         _ => false,
     };
     let holds = matches!(status, BookingStatus::OnHold | BookingStatus::Expired);
-    let product = products::view(&package, terms);
+    let product = products::view(package, terms);
     Ok(Booking {
         id: row.id.clone(),
         uuid: row.uuid.clone(),
@@ -225,7 +220,7 @@ pub(super) fn booking(
         utc_confirmed_at: row.confirmed_at.clone(),
         product_id: product.id.clone(),
         option_id: OPTION_ID.to_owned(),
-        option: products::option(&package, terms),
+        option: products::option(package, terms),
         product,
         cancellable,
         cancellation,
