@@ -370,6 +370,29 @@ impl TestApp {
     pub fn assert_consistent(&self) {
         assert_consistent(self.db());
     }
+
+    /// An OCTO request (`path` under `/octo`) with the partner's key as bearer token.
+    pub fn octo(&self, p: &TestPartner, method: Method, path: &str) -> Req<'_> {
+        self.req(method, &format!("/octo{path}")).bearer(&p.key)
+    }
+
+    /// An OCTO hold of one unit item per unit id, on a date (`YYYY-MM-DD`) of a product.
+    pub fn octo_book(&self, p: &TestPartner, product: &str, date: &str, units: &[&str]) -> Resp {
+        self.octo(p, Method::Post, "/bookings")
+            .json(&octo_reservation(product, date, units))
+            .send()
+    }
+}
+
+/// The body of an OCTO hold (the venue runs on UTC unless a test says otherwise).
+pub fn octo_reservation(product: &str, date: &str, units: &[&str]) -> Value {
+    let items: Vec<Value> = units.iter().map(|u| json!({"unitId": u})).collect();
+    json!({"productId": product, "optionId": "DEFAULT", "availabilityId": slot(date), "unitItems": items})
+}
+
+/// The OCTO availability id of a date at a UTC venue.
+pub fn slot(date: &str) -> String {
+    format!("{date}T00:00:00+00:00")
 }
 
 /// Runs SQL straight on the database, in one write transaction.
