@@ -15,7 +15,7 @@ use crate::domain::octo::requests::{
     BookingQuery, CancelRequest, ConfirmRequest, ExtendRequest, ReserveRequest, UpdateRequest,
 };
 use crate::domain::octo::view::Booking;
-use crate::domain::octo::{bookings, Capabilities};
+use crate::domain::octo::{bookings, sale, Capabilities};
 use crate::domain::Ctx;
 use crate::error::AppError;
 
@@ -67,7 +67,7 @@ async fn confirm(
     uuid: String,
     body: OptionalBody<ConfirmRequest>,
 ) -> OctoResult<Booking> {
-    on_booking(&app, partner, &caps, uuid, body.0, bookings::confirm).await
+    on_booking(&app, partner, &caps, uuid, body.0, sale::confirm).await
 }
 
 /// On hold: product, date, unit items (the hold follows, or nothing changes), expiry, contact,
@@ -95,7 +95,7 @@ async fn cancel(
     uuid: String,
     body: OptionalBody<CancelRequest>,
 ) -> OctoResult<Booking> {
-    on_booking(&app, partner, &caps, uuid, body.0, bookings::cancel).await
+    on_booking(&app, partner, &caps, uuid, body.0, sale::cancel).await
 }
 
 /// One of the partner's bookings.

@@ -1,31 +1,20 @@
-//! The OCTO booking use cases. Each opens one transaction with its audit row and composes the
-//! steps of the tables' owners: a hold is `reservations::hold` (the same units the classic API
-//! takes), PATCH and confirm move it with `reservations::resize`, confirm is
-//! `ota_orders::order_hold` + `payments::pay_order`, cancel is `reservations::release` or
-//! `tickets::rows::cancel_of_order`. Bad input is refused before anything changes, and any
-//! refusal after a change rolls it back: never a partial hold.
-
-use std::collections::HashSet;
+//! The OCTO booking use cases of a hold (confirm and cancel are `sale.rs`). Each opens one
+//! transaction with its audit row and composes the steps of the tables' owners: a hold is
+//! `reservations::hold` (the same units the classic API takes), and PATCH moves or resizes it
+//! with `reservations::resize`. Bad input is refused before anything changes, and any refusal
+//! after a change rolls it back: never a partial hold.
 
 use rusqlite::Transaction;
-use time::{Duration, OffsetDateTime};
 
 use super::super::audit;
-use super::super::catalog::{self, Product as Package};
-use super::super::orders;
-use super::super::ota_orders::{self, HoldOrder};
-use super::super::payments::{self, Activation};
-use super::super::reservations::{
-    self, ReservationStatus, LONGEST_HOLD, MAX_QUANTITY, SHORTEST_HOLD,
-};
-use super::super::tickets::rows as ticket_rows;
+use super::super::catalog;
+use super::super::reservations;
 use super::availability::{self, check_currency};
 use super::products::{self, check_option, check_unit};
 use super::requests::{
-    text, BookingQuery, CancelRequest, ConfirmRequest, Contact, ExtendRequest, ReserveRequest,
-    UnitItemInput, UpdateRequest,
+    check_details, hold_until, people, BookingQuery, ExtendRequest, ReserveRequest, UpdateRequest,
 };
-use super::rows::{self, BookingRow, Filter, UnitItemRow};
+use super::rows::{self, BookingRow, Filter};
 use super::view::{self, Booking, BookingStatus, State};
 use super::{bad_request, invalid_booking, parse_uuid, unprocessable, Capabilities, Terms};
 use crate::clock;
@@ -203,131 +192,6 @@ pub fn update(
     )
 }
 
-/// `POST /bookings/{uuid}/confirm`: the hold becomes an order and the order is paid, in this one
-/// transaction; one ticket per person. `unitItems`, when sent, replace the people first (the hold
-/// follows). Confirming a confirmed booking again returns it unchanged.
-pub fn confirm(
-    ctx: &Ctx,
-    caps: Capabilities,
-    partner_id: i64,
-    uuid: &str,
-    req: ConfirmRequest,
-) -> Result<Booking, AppError> {
-    change(
-        ctx,
-        caps,
-        partner_id,
-        uuid,
-        move |tx, mut row, st, terms| {
-            match st.status {
-                BookingStatus::OnHold => {}
-                BookingStatus::Confirmed | BookingStatus::Redeemed => return Ok(row),
-                BookingStatus::Expired => {
-                    return Err(invalid_booking(
-                        &row.uuid,
-                        "The booking's hold has expired.",
-                    ))
-                }
-                BookingStatus::Cancelled => return Err(unprocessable("The booking is cancelled.")),
-            }
-            let contact = req
-                .contact
-                .ok_or_else(|| bad_request("contact is required (a fullName is enough)"))?;
-            check_details(&contact, req.reseller_reference.as_deref(), None)?;
-            let package = catalog::product(tx, st.reservation.product_id, "product_id")?;
-            let current = rows::items(tx, &row.id)?;
-            let mut items = match &req.unit_items {
-                Some(asked) => people(&package, &current, Some(asked))?,
-                None => current,
-            };
-            if row.visit_date < terms.venue.today() {
-                return Err(unprocessable("The booking's date has passed."));
-            }
-            let mut hold = st.reservation;
-            if items.len() as i64 != hold.quantity {
-                hold = reservations::resize(tx, &hold, package, items.len() as i64)?;
-            }
-            let order = HoldOrder {
-                customer: &contact.customer(),
-                visit: row.visit_date,
-                breakdown: &breakdown(&items),
-                field: "unitItems",
-            };
-            let order_id = ota_orders::order_hold(tx, partner_id, &hold, &order)?;
-            let payment = Activation {
-                order_id: order_id.clone(),
-                payment_reference: format!("octo-{}", row.id),
-            };
-            if payments::pay_order(tx, partner_id, &payment)? != "success" {
-                return Err(unprocessable(
-                    "The hold ran out while confirming and its units are gone; nothing was booked.",
-                ));
-            }
-            let tickets = ticket_rows::rows_of_order(tx, &order_id)?;
-            let mut unassigned: Vec<_> = tickets.iter().collect();
-            for item in &mut items {
-                let at = unassigned
-                    .iter()
-                    .position(|t| t.customer_type.as_deref() == Some(item.unit_id.as_str()))
-                    .ok_or_else(|| AppError::Internal("a unit item without its ticket".into()))?;
-                item.ticket_id = Some(unassigned.remove(at).id);
-            }
-            row.order_id = Some(order_id.clone());
-            row.confirmed_at = Some(clock::to_db(clock::now()));
-            row.contact = contact;
-            if let Some(r) = req.reseller_reference {
-                row.reseller_reference = Some(r);
-            }
-            rows::save(tx, &row)?;
-            rows::replace_items(tx, &row.id, &items)?;
-            let summary =
-                serde_json::json!({"order_id": order_id, "tickets_issued": tickets.len()});
-            record(tx, &row, "octo.booking.confirm", summary)?;
-            Ok(row)
-        },
-    )
-}
-
-/// `POST /bookings/{uuid}/cancel`: a hold gives its units back; a confirmed booking cancels its
-/// tickets (none may have been used at the gate) and gives theirs back. Cancelling a cancelled
-/// booking returns it unchanged; a lapsed hold is recorded as cancelled.
-pub fn cancel(
-    ctx: &Ctx,
-    caps: Capabilities,
-    partner_id: i64,
-    uuid: &str,
-    req: CancelRequest,
-) -> Result<Booking, AppError> {
-    change(ctx, caps, partner_id, uuid, move |tx, mut row, st, _| {
-        text(req.reason.as_deref(), "reason", 500)?;
-        let mut tickets_cancelled = 0;
-        match st.status {
-            BookingStatus::Cancelled => return Ok(row),
-            BookingStatus::OnHold => {
-                reservations::release(tx, &st.reservation, ReservationStatus::Cancelled)?
-            }
-            BookingStatus::Expired => {}
-            BookingStatus::Confirmed if view::none_redeemed(tx, &st.tickets)? => {
-                let order_id = row.order_id.as_deref().unwrap_or_default();
-                tickets_cancelled = ticket_rows::cancel_of_order(tx, order_id)?;
-                orders::mark_cancelled(tx, order_id)?;
-            }
-            BookingStatus::Confirmed | BookingStatus::Redeemed => {
-                return Err(unprocessable(
-                    "A ticket of this booking has been used at the gate; it can no longer be cancelled.",
-                ))
-            }
-        }
-        row.cancelled_at = Some(clock::to_db(clock::now()));
-        row.cancellation_reason = req.reason;
-        rows::save(tx, &row)?;
-        let summary = serde_json::json!({"from": st.status.as_str(), "reason": row.cancellation_reason,
-            "tickets_cancelled": tickets_cancelled});
-        record(tx, &row, "octo.booking.cancel", summary)?;
-        Ok(row)
-    })
-}
-
 /// `GET /bookings/{uuid}`.
 pub fn get(
     ctx: &Ctx,
@@ -399,7 +263,7 @@ pub fn list(
 
 /// The frame of every change to a booking: one transaction that finds the partner's booking and
 /// where it stands, lets `f` change it (writing its audit row), and answers it as it is then.
-fn change(
+pub(super) fn change(
     ctx: &Ctx,
     caps: Capabilities,
     partner_id: i64,
@@ -423,7 +287,11 @@ fn load(conn: &rusqlite::Connection, partner_id: i64, uuid: &str) -> Result<Book
         .ok_or_else(|| invalid_booking(uuid, "There is no booking with this uuid."))
 }
 
-fn require(status: BookingStatus, wanted: BookingStatus, what: &str) -> Result<(), AppError> {
+pub(super) fn require(
+    status: BookingStatus,
+    wanted: BookingStatus,
+    what: &str,
+) -> Result<(), AppError> {
     if status == wanted {
         return Ok(());
     }
@@ -434,99 +302,9 @@ fn require(status: BookingStatus, wanted: BookingStatus, what: &str) -> Result<(
     )))
 }
 
-/// When a hold asked for `minutes` (default: `octo_hold_minutes`) ends.
-fn hold_until(minutes: Option<i64>, terms: &Terms) -> Result<OffsetDateTime, AppError> {
-    let minutes = minutes.unwrap_or(terms.hold_minutes);
-    let (shortest, longest) = (SHORTEST_HOLD.whole_minutes(), LONGEST_HOLD.whole_minutes());
-    if !(shortest..=longest).contains(&minutes) {
-        return Err(bad_request(format!(
-            "expirationMinutes must be {shortest} to {longest} (7 days)"
-        )));
-    }
-    Ok(clock::now() + Duration::minutes(minutes))
-}
-
-/// The free-text fields of a booking.
-fn check_details(
-    contact: &Contact,
-    reseller_reference: Option<&str>,
-    notes: Option<&str>,
-) -> Result<(), AppError> {
-    contact.validate("contact")?;
-    text(reseller_reference, "resellerReference", 100)?;
-    text(notes, "notes", 2000)
-}
-
-/// The people a request lists, in order: each unit a customer type of the package, each uuid
-/// once; an item naming an existing uuid keeps it (and its contact unless it sends one), new
-/// ones get a generated uuid. Missing or empty: `UNPROCESSABLE_ENTITY`.
-fn people(
-    package: &Package,
-    current: &[UnitItemRow],
-    asked: Option<&[UnitItemInput]>,
-) -> Result<Vec<UnitItemRow>, AppError> {
-    let asked = asked.unwrap_or_default();
-    if asked.is_empty() {
-        return Err(unprocessable("unitItems must list at least one unit item."));
-    }
-    if asked.len() as i64 > MAX_QUANTITY {
-        return Err(unprocessable("A booking has at most 5000 unit items."));
-    }
-    let mut seen = HashSet::new();
-    asked
-        .iter()
-        .map(|input| {
-            let unit_id = check_unit(package, input.unit_id.as_deref())?;
-            let uuid = match &input.uuid {
-                Some(u) => uuid::Uuid::parse_str(u)
-                    .map(|u| u.hyphenated().to_string())
-                    .map_err(|_| bad_request("unitItems[].uuid must be a UUID"))?,
-                None => ids::new_uuid(),
-            };
-            if !seen.insert(uuid.clone()) {
-                return Err(bad_request("unitItems[].uuid must be unique"));
-            }
-            let kept = current.iter().find(|c| c.uuid == uuid);
-            let contact = match (&input.contact, kept) {
-                (Some(c), _) => c.clone(),
-                (None, Some(k)) => k.contact.clone(),
-                (None, None) => Contact::default(),
-            };
-            contact.validate("unitItems[].contact")?;
-            text(
-                input.reseller_reference.as_deref(),
-                "unitItems[].resellerReference",
-                100,
-            )?;
-            Ok(UnitItemRow {
-                uuid,
-                unit_id,
-                reseller_reference: input
-                    .reseller_reference
-                    .clone()
-                    .or_else(|| kept.and_then(|k| k.reseller_reference.clone())),
-                contact,
-                ticket_id: None,
-            })
-        })
-        .collect()
-}
-
-/// How many of each customer type, in the order they first appear.
-fn breakdown(items: &[UnitItemRow]) -> Vec<(String, i64)> {
-    let mut counts: Vec<(String, i64)> = Vec::new();
-    for item in items {
-        match counts.iter_mut().find(|(t, _)| *t == item.unit_id) {
-            Some((_, n)) => *n += 1,
-            None => counts.push((item.unit_id.clone(), 1)),
-        }
-    }
-    counts
-}
-
 /// The audit row of an OCTO use case: `octo.booking.*`, naming the surface, the booking's uuid
 /// and its reservation (which the shared steps' own rows name too).
-fn record(
+pub(super) fn record(
     tx: &Transaction<'_>,
     row: &BookingRow,
     action: &str,

@@ -10,7 +10,8 @@
 //! - `requests.rs`     request bodies and the contact object, and what they may say
 //! - `rows.rs`         the `octo_bookings` and `octo_unit_items` tables
 //! - `view.rs`         a booking as OCTO shows it; its status follows the hold, order and tickets
-//! - `bookings.rs`     the use cases: reserve, extend, update, confirm, cancel, get, list
+//! - `bookings.rs`     the use cases of a hold: reserve, extend, update; get and list
+//! - `sale.rs`         confirm (order + payment in one transaction) and cancel
 //!
 //! Refusals are `AppError::Refused` with OCTO's codes (the constructors below); the HTTP floor
 //! renders every error of these routes in OCTO's shape. Audit rows of OCTO use cases are
@@ -24,6 +25,7 @@ pub mod pricing;
 pub mod products;
 pub mod requests;
 mod rows;
+pub mod sale;
 pub mod view;
 
 use super::qr::QrSigner;

@@ -1,13 +1,23 @@
 //! What OCTO requests say. Every field is optional at the parsing stage, so that a missing one is
 //! refused with OCTO's own code in OCTO's order (product, option, availability, unit items, …)
-//! rather than as a malformed body; a field of the wrong JSON type is `BAD_REQUEST`.
+//! rather than as a malformed body; a field of the wrong JSON type is `BAD_REQUEST`. The checks
+//! of what they say that the use cases share (the people, the hold's length, free text) are here.
+
+use std::collections::HashSet;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
+use time::{Duration, OffsetDateTime};
 
+use super::super::catalog::Product as Package;
+use super::super::reservations::{LONGEST_HOLD, MAX_QUANTITY, SHORTEST_HOLD};
 use super::super::values::{self, CustomerDetails};
-use super::bad_request;
+use super::products::check_unit;
+use super::rows::UnitItemRow;
+use super::{bad_request, unprocessable, Terms};
+use crate::clock;
 use crate::error::AppError;
+use crate::ids;
 
 /// A contact, as sent and as shown: every key is always present in answers (null when unknown).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -225,6 +235,84 @@ pub struct BookingQuery {
     pub local_date_end: Option<String>,
     pub product_id: Option<String>,
     pub option_id: Option<String>,
+}
+
+/// When a hold asked for `minutes` (default: `octo_hold_minutes`) ends.
+pub(super) fn hold_until(minutes: Option<i64>, terms: &Terms) -> Result<OffsetDateTime, AppError> {
+    let minutes = minutes.unwrap_or(terms.hold_minutes);
+    let (shortest, longest) = (SHORTEST_HOLD.whole_minutes(), LONGEST_HOLD.whole_minutes());
+    if !(shortest..=longest).contains(&minutes) {
+        return Err(bad_request(format!(
+            "expirationMinutes must be {shortest} to {longest} (7 days)"
+        )));
+    }
+    Ok(clock::now() + Duration::minutes(minutes))
+}
+
+/// The free-text fields of a booking.
+pub(super) fn check_details(
+    contact: &Contact,
+    reseller_reference: Option<&str>,
+    notes: Option<&str>,
+) -> Result<(), AppError> {
+    contact.validate("contact")?;
+    text(reseller_reference, "resellerReference", 100)?;
+    text(notes, "notes", 2000)
+}
+
+/// The people a request lists, in order: each unit a customer type of the package, each uuid
+/// once; an item naming an existing uuid keeps it (and its contact unless it sends one), new
+/// ones get a generated uuid. Missing or empty: `UNPROCESSABLE_ENTITY`.
+pub(super) fn people(
+    package: &Package,
+    current: &[UnitItemRow],
+    asked: Option<&[UnitItemInput]>,
+) -> Result<Vec<UnitItemRow>, AppError> {
+    let asked = asked.unwrap_or_default();
+    if asked.is_empty() {
+        return Err(unprocessable("unitItems must list at least one unit item."));
+    }
+    if asked.len() as i64 > MAX_QUANTITY {
+        return Err(unprocessable("A booking has at most 5000 unit items."));
+    }
+    let mut seen = HashSet::new();
+    asked
+        .iter()
+        .map(|input| {
+            let unit_id = check_unit(package, input.unit_id.as_deref())?;
+            let uuid = match &input.uuid {
+                Some(u) => uuid::Uuid::parse_str(u)
+                    .map(|u| u.hyphenated().to_string())
+                    .map_err(|_| bad_request("unitItems[].uuid must be a UUID"))?,
+                None => ids::new_uuid(),
+            };
+            if !seen.insert(uuid.clone()) {
+                return Err(bad_request("unitItems[].uuid must be unique"));
+            }
+            let kept = current.iter().find(|c| c.uuid == uuid);
+            let contact = match (&input.contact, kept) {
+                (Some(c), _) => c.clone(),
+                (None, Some(k)) => k.contact.clone(),
+                (None, None) => Contact::default(),
+            };
+            contact.validate("unitItems[].contact")?;
+            text(
+                input.reseller_reference.as_deref(),
+                "unitItems[].resellerReference",
+                100,
+            )?;
+            Ok(UnitItemRow {
+                uuid,
+                unit_id,
+                reseller_reference: input
+                    .reseller_reference
+                    .clone()
+                    .or_else(|| kept.and_then(|k| k.reseller_reference.clone())),
+                contact,
+                ticket_id: None,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

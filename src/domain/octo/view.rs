@@ -132,8 +132,13 @@ pub(super) fn state(conn: &Connection, row: &BookingRow) -> Result<State, AppErr
     let status = if row.cancelled_at.is_some() {
         BookingStatus::Cancelled
     } else if row.order_id.is_some() {
+        // Redeemed once every ticket still valid has been used up (one may have been cancelled
+        // on its own through the classic API).
+        let mut live = tickets
+            .iter()
+            .filter(|t| t.status != TicketStatus::Cancelled);
         let used = |t: &TicketRow| t.status == TicketStatus::Used;
-        if !tickets.is_empty() && tickets.iter().all(used) {
+        if live.clone().next().is_some() && live.all(used) {
             BookingStatus::Redeemed
         } else {
             BookingStatus::Confirmed
@@ -252,11 +257,15 @@ fn unit_item(
     let ticket = item
         .ticket_id
         .and_then(|id| st.tickets.iter().find(|t| t.id == id));
-    let used = ticket.is_some_and(|t| t.status == TicketStatus::Used);
-    let status = match st.status {
-        BookingStatus::Confirmed | BookingStatus::Redeemed if used => BookingStatus::Redeemed,
-        BookingStatus::Redeemed => BookingStatus::Confirmed,
-        s => s,
+    // A confirmed booking's people follow their tickets: used at the gate, or (one by one, on the
+    // classic API) cancelled.
+    let status = match (st.status, ticket.map(|t| t.status)) {
+        (BookingStatus::Confirmed | BookingStatus::Redeemed, Some(TicketStatus::Used)) => {
+            BookingStatus::Redeemed
+        }
+        (BookingStatus::Confirmed, Some(TicketStatus::Cancelled)) => BookingStatus::Cancelled,
+        (BookingStatus::Redeemed, _) => BookingStatus::Confirmed,
+        (s, _) => s,
     };
     let redeemed_at = ticket
         .filter(|t| t.status == TicketStatus::Used)

@@ -432,6 +432,28 @@ fn cancelling_a_hold_releases_it_and_cancelling_a_booking_cancels_its_tickets() 
         })
         .unwrap();
     assert_eq!(order_status, "CANCELLED");
+    // One person of a confirmed booking called off on the classic API: that item shows it, and
+    // cancelling the booking then cancels the rest.
+    let third = uuid_of(
+        &app.octo_book(&p, "106", &weekday_ahead(), &["adult", "child"])
+            .expect(200),
+    );
+    let items = confirm(&app, &p, &third, &guest()).expect(200).body["unitItems"].clone();
+    let child = items[1]["supplierReference"].as_str().unwrap();
+    app.ota_post_empty(&p, &format!("/api/ota/tickets/{child}/cancel"))
+        .expect(200);
+    let one_off = get_booking(&app, &p, &third);
+    assert_eq!(one_off["status"], "CONFIRMED");
+    assert_eq!(
+        (
+            &one_off["unitItems"][0]["status"],
+            &one_off["unitItems"][1]["status"]
+        ),
+        (&json!("CONFIRMED"), &json!("CANCELLED"))
+    );
+    assert_eq!(app.stock(106, "ota"), (0, 1, 2000));
+    assert_eq!(cancel(&third).expect(200).body["status"], "CANCELLED");
+    assert_eq!(app.stock(106, "ota"), (0, 0, 2000));
     // A cancelled ticket's printed code no longer opens the gate.
     let scanner = venue(&app);
     app.redeem(&scanner, &codes[0], "buffet")
