@@ -15,9 +15,15 @@ fn the_key_is_the_partners_api_key_as_a_bearer_token() {
     let p = app.partner("Reseller");
     let db = app.db();
     let revoked = partners::create_key(db, p.partner_id, "old", None, Actor::System).unwrap();
-    partners::revoke_key(db, revoked.key_id, Actor::System).unwrap();
+    partners::revoke_key(&app.state().ctx, revoked.key_id, Actor::System).unwrap();
     let suspended = new_partner(db, "Suspended");
-    partners::set_status(db, suspended.partner_id, "suspended", Actor::System).unwrap();
+    partners::set_status(
+        &app.state().ctx,
+        suspended.partner_id,
+        "suspended",
+        Actor::System,
+    )
+    .unwrap();
     let customer = app.user(
         "customer@example.com",
         gangway::domain::users::Role::Customer,
