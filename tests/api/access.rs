@@ -4,8 +4,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use gangway::domain::audit::Actor;
-use gangway::domain::partners;
 use gangway::domain::users::Role;
 use rocket::http::{ContentType, Method};
 use serde_json::{json, Value};
@@ -204,19 +202,7 @@ impl World {
         let app = spawn_app_with(|f| f.merge(("rate_limit_per_minute", 1_000_000)));
         let a = app.partner("Partner A");
         let b = app.partner("Partner B");
-        let db = app.db();
-        let revoked = partners::create_key(db, a.partner_id, "old", None, Actor::System).unwrap();
-        partners::revoke_key(&app.state().ctx, revoked.key_id, Actor::System).unwrap();
-        let (revoked_key, revoked_key_id) = (revoked.api_key, revoked.key_id);
-        let suspended = new_partner(db, "Suspended");
-        partners::set_status(
-            &app.state().ctx,
-            suspended.partner_id,
-            "suspended",
-            Actor::System,
-        )
-        .unwrap();
-        let suspended_key = suspended.key;
+        let (revoked_key, revoked_key_id, suspended_key) = app.refused_keys(&a);
         let users = [
             ("customer@example.com", Role::Customer),
             ("venue@example.com", Role::Venue),

@@ -371,6 +371,18 @@ impl TestApp {
         assert_consistent(self.db());
     }
 
+    /// Keys that must be refused: a revoked one of `p`'s (and its id), and a suspended partner's.
+    pub fn refused_keys(&self, p: &TestPartner) -> (String, i64, String) {
+        let ctx = &self.state().ctx;
+        let revoked =
+            partners::create_key(self.db(), p.partner_id, "old", None, Actor::System).expect("key");
+        partners::revoke_key(ctx, revoked.key_id, Actor::System).expect("revoke");
+        let suspended = new_partner(self.db(), "Suspended");
+        partners::set_status(ctx, suspended.partner_id, "suspended", Actor::System)
+            .expect("suspend");
+        (revoked.api_key, revoked.key_id, suspended.key)
+    }
+
     /// An OCTO request (`path` under `/octo`) with the partner's key as bearer token.
     pub fn octo(&self, p: &TestPartner, method: Method, path: &str) -> Req<'_> {
         self.req(method, &format!("/octo{path}")).bearer(&p.key)

@@ -102,6 +102,18 @@ fn the_supplier_and_its_products_are_the_packages_and_customer_types() {
         (&p106[1]["type"], &p106[3]["type"]),
         (&json!("CHILD"), &json!("STUDENT"))
     );
+    // The routes are documented under their own tag, with the bearer key as their security.
+    let spec = app.get("/openapi.json").send().expect(200).body;
+    for (path, method) in [
+        ("/octo/bookings", "post"),
+        ("/octo/bookings/{uuid}/confirm", "post"),
+        ("/octo/products/{id}", "get"),
+    ] {
+        let op = &spec["paths"][path][method];
+        assert_eq!(op["tags"], json!(["OCTO"]), "{path}");
+        assert!(op["security"][0]["OctoBearer"].is_array(), "{path}: {op}");
+        assert!(op["responses"]["400"].is_object(), "{path}");
+    }
     // Without octo/pricing there are no prices anywhere.
     assert!(p108.get("pricingPer").is_none() && option["units"][0].get("pricingFrom").is_none());
 }

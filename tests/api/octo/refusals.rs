@@ -1,8 +1,6 @@
 //! Bad input on the OCTO routes: OCTO's error codes in OCTO's shape (never problem+json, never a
 //! 5xx), and nothing held or changed.
 
-use gangway::domain::audit::Actor;
-use gangway::domain::partners;
 use rocket::http::{ContentType, Method};
 use serde_json::{json, Value};
 
@@ -13,17 +11,7 @@ use crate::hostile::{broken_bodies, edited, edits, snapshot, Checker, Kind};
 fn the_key_is_the_partners_api_key_as_a_bearer_token() {
     let app = spawn_app();
     let p = app.partner("Reseller");
-    let db = app.db();
-    let revoked = partners::create_key(db, p.partner_id, "old", None, Actor::System).unwrap();
-    partners::revoke_key(&app.state().ctx, revoked.key_id, Actor::System).unwrap();
-    let suspended = new_partner(db, "Suspended");
-    partners::set_status(
-        &app.state().ctx,
-        suspended.partner_id,
-        "suspended",
-        Actor::System,
-    )
-    .unwrap();
+    let (revoked, _, suspended) = app.refused_keys(&p);
     let customer = app.user(
         "customer@example.com",
         gangway::domain::users::Role::Customer,
@@ -42,8 +30,8 @@ fn the_key_is_the_partners_api_key_as_a_bearer_token() {
         .get("/octo/products")
         .header("Authorization", &format!("Basic {}", p.key));
     octo_error(basic.send(), 401, "UNAUTHORIZED");
-    octo_error(get(&Cred::Bearer(revoked.api_key)), 403, "FORBIDDEN");
-    octo_error(get(&Cred::Bearer(suspended.key)), 403, "FORBIDDEN");
+    octo_error(get(&Cred::Bearer(revoked)), 403, "FORBIDDEN");
+    octo_error(get(&Cred::Bearer(suspended)), 403, "FORBIDDEN");
     assert_eq!(get(&Cred::Bearer(p.key.clone())).status, 200);
 }
 
