@@ -191,7 +191,7 @@ pub fn stock(db: &Db) -> Result<Vec<StockRow>, AppError> {
     db.read(stock_rows)
 }
 
-fn stock_rows(conn: &Connection) -> Result<Vec<StockRow>, AppError> {
+pub(super) fn stock_rows(conn: &Connection) -> Result<Vec<StockRow>, AppError> {
     let overdue = overdue_holds(conn, clock::now())?;
     let rows = conn
         .prepare_cached(

@@ -314,6 +314,22 @@ pub(in crate::domain) fn cancel(tx: &Transaction<'_>, row: &TicketRow) -> Result
     Ok(())
 }
 
+/// Cancels every ticket of an order that is not cancelled yet, giving their units back: all of
+/// them or, if one was already redeemed (even partly), none (`INVALID_STATE`). Returns how many.
+pub(in crate::domain) fn cancel_of_order(
+    tx: &Transaction<'_>,
+    order_id: &str,
+) -> Result<usize, AppError> {
+    let live: Vec<TicketRow> = rows_of_order(tx, order_id)?
+        .into_iter()
+        .filter(|t| t.status != TicketStatus::Cancelled)
+        .collect();
+    for row in &live {
+        cancel(tx, row)?;
+    }
+    Ok(live.len())
+}
+
 /// A reseller's sale of a PRE_GENERATED ticket: its held unit becomes sold.
 pub(in crate::domain) struct Sale<'a> {
     pub customer: &'a CustomerDetails,
