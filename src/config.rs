@@ -29,6 +29,10 @@ pub struct Config {
     pub timezone: String,
     pub session_ttl_hours: i64,
     pub db_read_pool_size: u32,
+    /// How long an OCTO booking is held when the reseller does not say (`expirationMinutes`).
+    pub octo_hold_minutes: i64,
+    /// The operator's name, as OCTO resellers see it (`GET /octo/supplier`).
+    pub supplier_name: String,
     /// `app` (Gangway checkpoints its WAL) or `external` (Litestream does).
     pub checkpoint: String,
     /// Where scheduled snapshots go; empty: `backups/` beside the database.
@@ -99,6 +103,7 @@ impl Config {
                 i64::from(self.rate_limit_per_minute),
             ),
             ("db_read_pool_size", i64::from(self.db_read_pool_size)),
+            ("octo_hold_minutes", self.octo_hold_minutes),
         ];
         if let Some((key, _)) = positive.iter().find(|(_, v)| *v <= 0) {
             return Err(AppError::Config(format!("{key} must be greater than zero")));
@@ -107,6 +112,14 @@ impl Config {
             return Err(AppError::Config(
                 "reservation_ttl_hours must be at most 168 (7 days)".into(),
             ));
+        }
+        if self.octo_hold_minutes > 7 * 24 * 60 {
+            return Err(AppError::Config(
+                "octo_hold_minutes must be at most 10080 (7 days)".into(),
+            ));
+        }
+        if self.supplier_name.trim().is_empty() {
+            return Err(AppError::Config("supplier_name must not be empty".into()));
         }
         let currency_ok =
             self.currency.len() == 3 && self.currency.chars().all(|c| c.is_ascii_uppercase());

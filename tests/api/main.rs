@@ -13,6 +13,7 @@ mod console;
 mod crash;
 mod direct;
 mod hostile;
+mod octo;
 mod operations;
 mod ota_flow;
 mod oversell;
