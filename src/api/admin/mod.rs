@@ -4,6 +4,7 @@
 mod partners;
 mod reports;
 mod stock;
+mod users;
 
 use rocket_okapi::okapi::openapi3::OpenApi;
 use rocket_okapi::settings::OpenApiSettings;
@@ -13,5 +14,6 @@ pub fn routes(settings: &OpenApiSettings) -> (Vec<rocket::Route>, OpenApi) {
         partners::routes(settings),
         stock::routes(settings),
         reports::routes(settings),
+        users::routes(settings),
     ])
 }
