@@ -38,22 +38,28 @@ use rocket_okapi::gen::OpenApiGenerator;
 use rocket_okapi::request::{OpenApiFromRequest, RequestHeaderInput};
 use rocket_okapi::settings::OpenApiSettings;
 
-use crate::config::Config;
+use crate::config::{Config, IpRange};
 use crate::domain::{expiry, Ctx};
 use crate::error::AppError;
 use guards::RateLimitSeen;
-use rate_limit::RateLimiter;
+use public::WriteCheck;
+use rate_limit::{AccountLockout, RateLimiter};
 
 pub type ApiResult<T> = Result<T, AppError>;
 
-/// Everything a request needs, shared by all of them (cheap to clone): the domain's context and
-/// the in-memory rate limiter.
+/// Everything a request needs, shared by all of them (cheap to clone): the domain's context, the
+/// in-memory rate limits and what the background job last saw of the database.
 #[derive(Clone)]
 pub struct App(Arc<AppState>);
 
 pub struct AppState {
     pub ctx: Ctx,
     pub rate_limiter: RateLimiter,
+    pub lockout: AccountLockout,
+    /// `trusted_proxies`, parsed.
+    pub proxies: Vec<IpRange>,
+    /// The expiry job's writes: `/health` answers 503 when the last one failed or is overdue.
+    pub writes: WriteCheck,
 }
 
 impl Deref for App {
@@ -86,6 +92,7 @@ impl<'r> OpenApiFromRequest<'r> for App {
 impl App {
     /// Opens the domain (database, secrets); a webhook secret generated now is printed once.
     pub fn open(config: Config) -> Result<App, AppError> {
+        let proxies = config.proxies()?;
         let (ctx, generated) = Ctx::open(config)?;
         if let Some(secret) = generated {
             println!("Generated the payment webhook secret (shown only this once): {secret}");
@@ -96,6 +103,9 @@ impl App {
         Ok(App(Arc::new(AppState {
             ctx,
             rate_limiter: RateLimiter::default(),
+            lockout: AccountLockout::default(),
+            proxies,
+            writes: WriteCheck::default(),
         })))
     }
 }
@@ -142,7 +152,8 @@ pub fn build_rocket(figment: Figment) -> Rocket<Build> {
             },
         ))
         .attach(expiry_job())
-        .attach(rate_limit_headers());
+        .attach(rate_limit_headers())
+        .attach(private_answers());
     mount(rocket)
 }
 
@@ -161,7 +172,9 @@ fn expiry_job() -> impl Fairing {
                         _ = &mut shutdown => break,
                         _ = rocket::tokio::time::sleep(every) => {}
                     }
-                    match run(&app, |ctx| expiry::run_once(&ctx.db)).await {
+                    let result = run(&app, |ctx| expiry::run_once(&ctx.db)).await;
+                    app.writes.record(result.as_ref().map(|_| ()));
+                    match result {
                         Ok(r) if r.reservations + r.direct_orders > 0 => {
                             rocket::info!(
                                 "expiry: released {} reservations, {} direct orders",
@@ -186,6 +199,32 @@ fn rate_limit_headers() -> impl Fairing {
                 res.set_header(Header::new("RateLimit-Limit", d.limit.to_string()));
                 res.set_header(Header::new("RateLimit-Remaining", d.remaining.to_string()));
                 res.set_header(Header::new("RateLimit-Reset", d.reset_secs.to_string()));
+            }
+        })
+    })
+}
+
+/// Answers that may hold someone's data are never stored by a browser or a proxy: every JSON
+/// answer to a request that carries credentials (bearer token, session cookie, API key), and
+/// every answer of `/api/auth`. The docs page gets the console's security headers.
+fn private_answers() -> impl Fairing {
+    AdHoc::on_response("Private answers", |req, res| {
+        Box::pin(async move {
+            let path = req.uri().path();
+            if path.starts_with("/docs") {
+                for (name, value) in console::SECURITY_HEADERS {
+                    res.set_header(Header::new(*name, *value));
+                }
+                return;
+            }
+            let json = res
+                .content_type()
+                .is_some_and(|ct| ct.is_json() || ct.sub().as_str().ends_with("+json"));
+            let credentials = req.headers().contains("Authorization")
+                || req.headers().contains("X-API-Key")
+                || req.cookies().get(guards::SESSION_COOKIE).is_some();
+            if (json && credentials) || path.starts_with("/api/auth/") {
+                res.set_header(Header::new("Cache-Control", "no-store"));
             }
         })
     })
