@@ -166,7 +166,7 @@ pub fn admin(cmd: AdminCommand) -> Result<(), AppError> {
         }
         AdminCommand::ResetPassword { email, password } => {
             let generated = password.is_none();
-            let user = accounts::get_by_email(&db, &email)?;
+            let user = user_by_email(&db, &email)?;
             let (user, password) =
                 accounts::reset_password(&db, user.user_id, password, Actor::System)?;
             println!(
@@ -184,8 +184,15 @@ pub fn admin(cmd: AdminCommand) -> Result<(), AppError> {
     Ok(())
 }
 
+fn user_by_email(db: &Db, email: &str) -> Result<crate::domain::users::Account, AppError> {
+    accounts::get_by_email(db, email).map_err(|e| match e {
+        AppError::NotFound => AppError::Config(format!("no user has the email {email}")),
+        e => e,
+    })
+}
+
 fn set_enabled(db: &Db, email: &str, enabled: bool) -> Result<(), AppError> {
-    let user = accounts::get_by_email(db, email)?;
+    let user = user_by_email(db, email)?;
     let user = accounts::set_enabled(db, user.user_id, enabled, Actor::System)?;
     let now = if enabled {
         "enabled"

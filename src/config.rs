@@ -230,7 +230,9 @@ impl Config {
             let rest = lower
                 .strip_prefix("https://")
                 .or_else(|| lower.strip_prefix("http://"));
-            if rest.is_none_or(|r| r.is_empty() || r.starts_with('/') || r.contains(char::is_whitespace)) {
+            if rest.is_none_or(|r| {
+                r.is_empty() || r.starts_with('/') || r.contains(char::is_whitespace)
+            }) {
                 return Err(AppError::Config(format!(
                     "public_url must be an http:// or https:// URL such as https://tickets.example.com, not {url:?}"
                 )));

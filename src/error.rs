@@ -163,9 +163,7 @@ impl std::fmt::Display for AppError {
         match self {
             // Said to the operator at start-up: the sentence itself (it names the file or key).
             AppError::Config(d) => write!(f, "{d}"),
-            AppError::Internal(d)
-            | AppError::Unavailable(d)
-            | AppError::StorageUnavailable(d) => {
+            AppError::Internal(d) | AppError::Unavailable(d) | AppError::StorageUnavailable(d) => {
                 write!(f, "{}: {d}", self.code())
             }
             _ => write!(f, "{}: {}", self.code(), self.detail()),

@@ -97,7 +97,11 @@ async fn login(
     })
     .await;
     let session = counted(&app, &email, from, result).await?;
-    cookies.add(session_cookie(&app, session.token.clone(), session.expires_at));
+    cookies.add(session_cookie(
+        &app,
+        session.token.clone(),
+        session.expires_at,
+    ));
     Ok(Json(session))
 }
 
@@ -121,14 +125,16 @@ async fn counted<T>(
 ) -> Result<T, AppError> {
     let wrong_password = matches!(
         &result,
-        Err(AppError::Unauthenticated)
-            | Err(AppError::Validation { .. })
+        Err(AppError::Unauthenticated) | Err(AppError::Validation { .. })
     );
     match &result {
         Ok(_) => app.lockout.succeeded(email),
         Err(_) if wrong_password && app.lockout.failed(email) => {
             let email = email.to_owned();
-            run(app, move |ctx| accounts::record_lockout(&ctx.db, &email, from)).await?;
+            run(app, move |ctx| {
+                accounts::record_lockout(&ctx.db, &email, from)
+            })
+            .await?;
         }
         Err(_) => {}
     }
@@ -136,11 +142,7 @@ async fn counted<T>(
 }
 
 /// The HttpOnly, SameSite=Strict session cookie; `Secure` when `public_url` is https.
-fn session_cookie(
-    app: &App,
-    value: String,
-    expires_at: time::OffsetDateTime,
-) -> Cookie<'static> {
+fn session_cookie(app: &App, value: String, expires_at: time::OffsetDateTime) -> Cookie<'static> {
     Cookie::build((SESSION_COOKIE, value))
         .http_only(true)
         .same_site(SameSite::Strict)

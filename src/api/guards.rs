@@ -15,11 +15,11 @@ use rocket_okapi::request::{OpenApiFromRequest, RequestHeaderInput};
 use super::problem::stash;
 use super::rate_limit::{Bucket, Decision};
 use super::{run, App};
+use crate::config::{canonical, IpRange};
 use crate::domain::api_keys;
 use crate::domain::audit::Actor;
 use crate::domain::sessions::{self, SessionUser};
 use crate::domain::tickets::Owner;
-use crate::config::{canonical, IpRange};
 use crate::domain::users::Role;
 use crate::error::AppError;
 

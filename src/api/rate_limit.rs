@@ -62,11 +62,7 @@ impl<K: Hash + Eq, V> Default for Bounded<K, V> {
 
 impl<K: Hash + Eq, V> Bounded<K, V> {
     /// Makes room for one more key: `live` says whether an entry still limits anything.
-    fn make_room<R: Ord + Copy>(
-        &mut self,
-        live: impl Fn(&V) -> bool,
-        rank: impl Fn(&V) -> R,
-    ) {
+    fn make_room<R: Ord + Copy>(&mut self, live: impl Fn(&V) -> bool, rank: impl Fn(&V) -> R) {
         if self.map.len() < self.prune_at {
             return;
         }
@@ -183,12 +179,20 @@ impl Failures {
     }
 
     fn matters_at(&self, now: Instant) -> bool {
-        self.locked_at(now) || self.recent.back().is_some_and(|t| now - *t < ACCOUNT_WINDOW)
+        self.locked_at(now)
+            || self
+                .recent
+                .back()
+                .is_some_and(|t| now - *t < ACCOUNT_WINDOW)
     }
 
     /// Locks first, then the accounts closest to a lock.
     fn rank(&self, now: Instant) -> (bool, usize, Option<Instant>) {
-        (self.locked_at(now), self.recent.len(), self.recent.back().copied())
+        (
+            self.locked_at(now),
+            self.recent.len(),
+            self.recent.back().copied(),
+        )
     }
 }
 
@@ -256,7 +260,10 @@ impl AccountLockout {
 
     /// How many accounts are in memory.
     pub fn tracked(&self) -> usize {
-        self.accounts.lock().unwrap_or_else(|p| p.into_inner()).len()
+        self.accounts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .len()
     }
 }
 
@@ -323,7 +330,11 @@ mod tests {
         for i in 0..1_000_000u128 {
             let now = t0 + Duration::from_micros(i as u64);
             rl.check_at(Bucket::login(v6((0x2001_0db8 << 96) | (i << 64))), 20, now);
-            assert!(rl.tracked() <= MAX_KEYS, "{} buckets after {i}", rl.tracked());
+            assert!(
+                rl.tracked() <= MAX_KEYS,
+                "{} buckets after {i}",
+                rl.tracked()
+            );
         }
         let later = t0 + Duration::from_secs(1);
         assert!(
@@ -389,10 +400,7 @@ mod tests {
             l.failed_at("target@example.com", t0 + Duration::from_millis(i as u64));
         }
         for i in 0..1_000_000u64 {
-            l.failed_at(
-                &format!("{i}@example.com"),
-                t0 + Duration::from_micros(i),
-            );
+            l.failed_at(&format!("{i}@example.com"), t0 + Duration::from_micros(i));
             assert!(l.tracked() <= MAX_KEYS);
         }
         assert!(

@@ -101,7 +101,9 @@ pub fn login(
 ) -> Result<LoggedIn, AppError> {
     let found = db.read(|c| users::credentials_of(c, email))?;
     let refused = match &found {
-        Some(c) if passwords::verify(&c.password_hash, password) => c.disabled.then_some("disabled"),
+        Some(c) if passwords::verify(&c.password_hash, password) => {
+            c.disabled.then_some("disabled")
+        }
         Some(_) => Some("wrong_password"),
         None => {
             passwords::burn_time(password)?;
@@ -304,8 +306,19 @@ pub fn set_enabled(db: &Db, user_id: i64, enabled: bool, by: Actor) -> Result<Ac
             summary["sessions_ended"] = sessions::end_all_of(tx, user_id, None)?.into();
         }
         users::set_disabled(tx, user_id, !enabled)?;
-        let action = if enabled { "user.enable" } else { "user.disable" };
-        audit::record(tx, by, None, action, ("user", &user_id.to_string()), summary)?;
+        let action = if enabled {
+            "user.enable"
+        } else {
+            "user.disable"
+        };
+        audit::record(
+            tx,
+            by,
+            None,
+            action,
+            ("user", &user_id.to_string()),
+            summary,
+        )?;
         users::find(tx, user_id)
     })
 }
@@ -325,8 +338,9 @@ pub fn update(db: &Db, user_id: i64, u: &AccountUpdate, by: Actor) -> Result<Acc
         .role
         .as_deref()
         .map(|r| {
-            Role::parse(r)
-                .ok_or_else(|| AppError::validation("role", format!("must be {}", Role::expected())))
+            Role::parse(r).ok_or_else(|| {
+                AppError::validation("role", format!("must be {}", Role::expected()))
+            })
         })
         .transpose()?;
     let name = u

@@ -92,7 +92,14 @@ mod tests {
 
     #[test]
     fn formulas_are_defused() {
-        for s in ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "=HYPERLINK(\"http://x\")"] {
+        for s in [
+            "=1+1",
+            "+1",
+            "-2",
+            "@SUM(A1)",
+            "\tx",
+            "=HYPERLINK(\"http://x\")",
+        ] {
             let f = field(s);
             let inner = f.trim_matches('"');
             assert!(inner.starts_with('\''), "{s:?} -> {f:?}");

@@ -28,12 +28,7 @@ pub fn load_or_create(
     db: &Db,
     configured_webhook_secret: Option<&str>,
 ) -> Result<Secrets, AppError> {
-    let stored = db.read(|c| {
-        Ok((
-            get(c, "payment_webhook_secret")?,
-            get(c, "qr_signing_key")?,
-        ))
-    })?;
+    let stored = db.read(|c| Ok((get(c, "payment_webhook_secret")?, get(c, "qr_signing_key")?)))?;
     if let (Some(webhook), Some(qr_key_hex)) = stored {
         return Ok(Secrets {
             webhook_secret: configured_webhook_secret.map_or(webhook, str::to_owned),

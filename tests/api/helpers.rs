@@ -115,9 +115,15 @@ pub struct Req<'a> {
     body: Option<Vec<u8>>,
     content_type: Option<ContentType>,
     headers: Vec<(String, String)>,
+    remote: Option<std::net::SocketAddr>,
 }
 
 impl<'a> Req<'a> {
+    /// Sends the request from this client address (the socket's peer).
+    pub fn from(mut self, ip: &str) -> Self {
+        self.remote = Some(std::net::SocketAddr::new(ip.parse().expect("an IP"), 40000));
+        self
+    }
     pub fn cred(mut self, cred: &Cred) -> Self {
         self.cred = cred.clone();
         self
@@ -145,6 +151,9 @@ impl<'a> Req<'a> {
 
     pub fn send(self) -> Resp {
         let mut req = self.app.client.req(self.method, self.path.clone());
+        if let Some(remote) = self.remote {
+            req = req.remote(remote);
+        }
         match &self.cred {
             Cred::None => {}
             Cred::Key(k) => req.add_header(Header::new("X-API-Key", k.clone())),
@@ -205,6 +214,7 @@ impl TestApp {
             body: None,
             content_type: None,
             headers: vec![],
+            remote: None,
         }
     }
     pub fn get(&self, path: &str) -> Req<'_> {

@@ -16,3 +16,6 @@ mod oversell;
 mod payments;
 mod qr_redeem;
 mod races;
+mod security;
+mod storage;
+mod users;

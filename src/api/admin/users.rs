@@ -177,7 +177,10 @@ async fn reset_password(app: App, admin: Admin, id: i64) -> ApiResult<Json<Passw
 #[post("/users/<id>/disable")]
 async fn disable_user(app: App, admin: Admin, id: i64) -> ApiResult<Json<UserView>> {
     let actor = admin.actor();
-    view(&app, move |ctx| accounts::set_enabled(&ctx.db, id, false, actor)).await
+    view(&app, move |ctx| {
+        accounts::set_enabled(&ctx.db, id, false, actor)
+    })
+    .await
 }
 
 /// Enables a disabled user again (they log in with their password as before).
@@ -185,7 +188,10 @@ async fn disable_user(app: App, admin: Admin, id: i64) -> ApiResult<Json<UserVie
 #[post("/users/<id>/enable")]
 async fn enable_user(app: App, admin: Admin, id: i64) -> ApiResult<Json<UserView>> {
     let actor = admin.actor();
-    view(&app, move |ctx| accounts::set_enabled(&ctx.db, id, true, actor)).await
+    view(&app, move |ctx| {
+        accounts::set_enabled(&ctx.db, id, true, actor)
+    })
+    .await
 }
 
 /// Lifts the login lock of a user (set after 10 wrong passwords within 15 minutes) and forgets
