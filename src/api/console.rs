@@ -32,12 +32,31 @@ assets! {
     "scanner.js" => ContentType::JavaScript,
 }
 
-/// What the console's pages (and the docs page) may load and who may frame them.
+/// The console's Content-Security-Policy (a macro, so the docs page can extend the literal).
+macro_rules! console_csp {
+    () => {
+        "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; frame-ancestors 'none'"
+    };
+}
+
+/// What the console's pages may load and who may frame them.
 pub const SECURITY_HEADERS: &[(&str, &str)] = &[
+    ("X-Content-Type-Options", "nosniff"),
+    ("Content-Security-Policy", console_csp!()),
+    ("Referrer-Policy", "no-referrer"),
+];
+
+/// The docs page: the console's policy, and the one `<style>` element that the Swagger UI
+/// bundle shipped by rocket_okapi 0.9 injects, allowed by its hash (no other inline style, and
+/// no inline script at all). The browser test fails if an upgrade changes it.
+pub const DOCS_SECURITY_HEADERS: &[(&str, &str)] = &[
     ("X-Content-Type-Options", "nosniff"),
     (
         "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; frame-ancestors 'none'",
+        concat!(
+            console_csp!(),
+            "; style-src 'self' 'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='"
+        ),
     ),
     ("Referrer-Policy", "no-referrer"),
 ];

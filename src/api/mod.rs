@@ -212,7 +212,7 @@ fn private_answers() -> impl Fairing {
         Box::pin(async move {
             let path = req.uri().path();
             if path.starts_with("/docs") {
-                for (name, value) in console::SECURITY_HEADERS {
+                for (name, value) in console::DOCS_SECURITY_HEADERS {
                     res.set_header(Header::new(*name, *value));
                 }
                 return;

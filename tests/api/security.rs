@@ -355,16 +355,30 @@ fn the_session_cookie_is_secure_when_the_public_url_is_https() {
 fn the_docs_page_gets_the_consoles_security_headers() {
     let app = spawn_app();
     let console = app.get("/").send().expect(200);
-    for path in ["/docs/index.html", "/docs/swagger-ui-bundle.js"] {
+    let console_csp = console
+        .header("Content-Security-Policy")
+        .unwrap()
+        .to_owned();
+    for path in [
+        "/docs/index.html",
+        "/docs/swagger-ui-bundle.js",
+        "/docs/favicon-32x32.png",
+    ] {
         let docs = app.get(path).send().expect(200);
-        for h in [
-            "Content-Security-Policy",
-            "Referrer-Policy",
-            "X-Content-Type-Options",
-        ] {
+        for h in ["Referrer-Policy", "X-Content-Type-Options"] {
             assert!(docs.header(h).is_some(), "{path} has no {h}");
             assert_eq!(docs.header(h), console.header(h), "{path}: {h}");
         }
+        // The console's policy, plus exactly one hashed <style> of Swagger UI: no inline script,
+        // no 'unsafe-inline' anything.
+        let csp = docs.header("Content-Security-Policy").unwrap();
+        let extra = csp
+            .strip_prefix(console_csp.as_str())
+            .unwrap_or_else(|| panic!("{path}: {csp}"));
+        assert!(
+            extra.starts_with("; style-src 'self' 'sha256-") && !csp.contains("unsafe"),
+            "{csp}"
+        );
     }
 }
 
