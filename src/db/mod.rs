@@ -1,16 +1,16 @@
 //! The one SQLite file: pragmas, migrations, and the only two ways in — `read` on a pooled
-//! connection and `write`, a `BEGIN IMMEDIATE` transaction on the single writer connection.
+//! connection and `write`, a job run inside `BEGIN IMMEDIATE` on the single writer connection.
 //!
-//! Writers queue in Rust, first come first served, instead of in SQLite's busy handler: the busy
-//! handler sleeps with back-off, which under contention costs far more latency than a lock
-//! hand-over. The busy timeout still covers other processes (the CLI) writing to the same file.
+//! Writers queue in Rust, first come first served, for one writer thread that commits them in
+//! groups (`writer.rs`), instead of in SQLite's busy handler, which sleeps with back-off. The busy
+//! timeout still covers other processes (the CLI) writing to the same file.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, Transaction};
 
 use crate::error::AppError;
 
@@ -22,7 +22,8 @@ mod writer;
 pub use checkpoint::CheckpointMode;
 pub(crate) use columns::text_enum;
 pub use columns::{is_unique_violation, ConnExt, UnknownValue};
-use writer::FairLock;
+use writer::Writer;
+pub use writer::{WriterStats, WAIT_BUCKETS_MICROS};
 
 mod migrations {
     refinery::embed_migrations!("sql");
@@ -52,7 +53,7 @@ fn prepare(conn: &mut Connection) -> rusqlite::Result<()> {
 pub struct Db {
     path: PathBuf,
     readers: r2d2::Pool<SqliteConnectionManager>,
-    writer: Arc<FairLock>,
+    writer: Arc<Writer>,
 }
 
 /// How a database is opened.
@@ -90,7 +91,7 @@ impl Db {
             .connection_timeout(Duration::from_secs(5))
             .build(manager)
             .map_err(|e| named(AppError::Unavailable(format!("database pool: {e}"))))?;
-        let writer = Arc::new(FairLock::new(writer));
+        let writer = Arc::new(Writer::start(writer)?);
         if options.checkpoint == CheckpointMode::App {
             checkpoint::spawn(path, Arc::downgrade(&writer));
         }
@@ -115,17 +116,22 @@ impl Db {
         f(&conn)
     }
 
-    /// Runs `f` inside `BEGIN IMMEDIATE … COMMIT`; any `Err` (or a panic) rolls everything back.
-    /// The job owns what it needs (`'static`): it may run on the writer's own thread.
+    /// Runs `f` inside `BEGIN IMMEDIATE … COMMIT` on the writer thread and returns once it is
+    /// committed; any `Err` (or a panic) of `f` rolls back everything `f` did and nothing else.
+    /// Blocks: call it from a blocking thread, never from async code.
     pub fn write<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Transaction<'_>) -> Result<T, AppError> + Send + 'static,
     ) -> Result<T, AppError> {
-        let mut conn = self.writer.lock();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let value = f(&tx)?;
-        tx.commit()?;
-        Ok(value)
+        self.writer
+            .submit(f)
+            .blocking_recv()
+            .map_err(|_| AppError::Unavailable("the database writer stopped".into()))?
+    }
+
+    /// The writer's counters (jobs, commits, queue wait).
+    pub fn writer_stats(&self) -> &WriterStats {
+        self.writer.stats()
     }
 
     /// Writes a transactionally consistent copy to the new file `target` (mode 0600) with SQLite's

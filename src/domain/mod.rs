@@ -54,6 +54,10 @@ pub struct Ctx {
     pub config: Config,
     /// The HMAC secret of the payment gateway's webhook.
     pub webhook_secret: String,
+    /// API keys this process resolved recently.
+    pub keys: api_keys::KeyCache,
+    /// The catalog and holidays, as availability reads them.
+    pub offer: availability::OfferCache,
 }
 
 impl Ctx {
@@ -81,6 +85,8 @@ impl Ctx {
             venue: VenueClock::new(&config.timezone)?,
             config,
             webhook_secret: secrets.webhook_secret,
+            keys: api_keys::KeyCache::default(),
+            offer: availability::OfferCache::default(),
         };
         Ok((ctx, generated))
     }
