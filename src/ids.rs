@@ -53,7 +53,7 @@ pub fn new_password() -> String {
 /// The first 16 bytes of SHA-256: a compact, fixed-size key for a value of any length.
 pub fn digest16(data: &[u8]) -> [u8; 16] {
     let mut out = [0u8; 16];
-    out.copy_from_slice(&Sha256::digest(data)[..16]);
+    out.copy_from_slice(&sha256(data)[..16]);
     out
 }
 

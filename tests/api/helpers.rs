@@ -521,38 +521,50 @@ impl Server {
         body: Option<&Value>,
         headers: &[(&str, &str)],
     ) -> (u16, Value) {
-        let url = format!("{}{path}", self.base);
-        let agent = http();
-        let mut req = ureq::http::Request::builder().method(method).uri(&url);
-        match cred {
-            Cred::None => {}
-            Cred::Key(k) => req = req.header("X-API-Key", k),
-            Cred::Bearer(t) => req = req.header("Authorization", format!("Bearer {t}")),
-        }
-        for (n, v) in headers {
-            req = req.header(*n, *v);
-        }
-        let result = match body {
-            Some(b) => agent.run(
-                req.header("Content-Type", "application/json")
-                    .body(serde_json::to_vec(b).unwrap())
-                    .unwrap(),
-            ),
-            None => agent.run(req.body(()).unwrap()),
-        };
-        let mut res = result.expect("HTTP exchange");
-        let status = res.status().as_u16();
-        let bytes = res
-            .body_mut()
-            .with_config()
-            .limit(64 * 1024 * 1024)
-            .read_to_vec()
-            .unwrap_or_default();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
+        call_at(&self.base, method, path, cred, body, headers)
     }
+}
+
+/// One request over real HTTP to the server at `base`; any status comes back as a value.
+pub fn call_at(
+    base: &str,
+    method: &str,
+    path: &str,
+    cred: &Cred,
+    body: Option<&Value>,
+    headers: &[(&str, &str)],
+) -> (u16, Value) {
+    let url = format!("{base}{path}");
+    let agent = http();
+    let mut req = ureq::http::Request::builder().method(method).uri(&url);
+    match cred {
+        Cred::None => {}
+        Cred::Key(k) => req = req.header("X-API-Key", k),
+        Cred::Bearer(t) => req = req.header("Authorization", format!("Bearer {t}")),
+    }
+    for (n, v) in headers {
+        req = req.header(*n, *v);
+    }
+    let result = match body {
+        Some(b) => agent.run(
+            req.header("Content-Type", "application/json")
+                .body(serde_json::to_vec(b).unwrap())
+                .unwrap(),
+        ),
+        None => agent.run(req.body(()).unwrap()),
+    };
+    let mut res = result.expect("HTTP exchange");
+    let status = res.status().as_u16();
+    let bytes = res
+        .body_mut()
+        .with_config()
+        .limit(64 * 1024 * 1024)
+        .read_to_vec()
+        .unwrap_or_default();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }
 
 impl Drop for Server {

@@ -103,17 +103,9 @@ fn behind_a_trusted_proxy_the_forwarded_address_is_the_client() {
         &[("X-Forwarded-For", "198.51.100.2")],
     );
     assert_eq!(direct.status, 401);
-    let failures = app.db().read(|c| {
-        Ok(
-            c.prepare("SELECT summary FROM audit_log WHERE action = 'auth.login_failed'")?
-                .query_map([], |r| r.get::<_, String>(0))?
-                .collect::<Result<Vec<_>, _>>()?,
-        )
-    });
-    let addresses: Vec<String> = failures
-        .unwrap()
+    let addresses: Vec<String> = audit_rows(&app, "auth.login_failed")
         .iter()
-        .map(|s| serde_json::from_str::<Value>(s).unwrap()["address"].to_string())
+        .map(|s| s["address"].to_string())
         .collect();
     assert!(
         addresses.contains(&"\"198.51.100.1\"".to_owned()),
@@ -207,18 +199,7 @@ fn ten_wrong_passwords_lock_the_account_whatever_the_address_until_an_admin_unlo
     assert_eq!(locks[0]["address"], "198.51.100.10");
 
     // The admin sees the lock and lifts it.
-    let users = app
-        .get("/api/admin/users?role=staff")
-        .bearer(&admin)
-        .send()
-        .expect(200);
-    let row = users.body["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["user_id"] == ann)
-        .cloned()
-        .unwrap();
+    let row = crate::users::listed_user(&app, &admin, ann);
     assert!(row["locked_until"].is_string(), "{row}");
     let unlocked = app
         .post(&format!("/api/admin/users/{ann}/unlock"))

@@ -46,17 +46,19 @@ fn skip(why: &str) {
 }
 
 /// `gangway serve` on one database file, its stdout and stderr in files in `home`.
-struct Gangway {
+pub struct Gangway {
     child: Child,
-    base: String,
+    pub base: String,
     log: PathBuf,
+    out: PathBuf,
 }
 
 impl Gangway {
-    fn serve(home: &Path, db: &Path, env: &[(&str, &str)], uid: Option<u32>) -> Gangway {
+    pub fn serve(home: &Path, db: &Path, env: &[(&str, &str)], uid: Option<u32>) -> Gangway {
         let port = free_port();
         let dir = home;
         let log = dir.join(format!("gangway-{port}.log"));
+        let out = dir.join(format!("stdout-{port}"));
         let mut cmd = Command::new(BIN);
         cmd.arg("serve")
             .current_dir(dir)
@@ -66,7 +68,7 @@ impl Gangway {
             .env("ROCKET_CLI_COLORS", "false")
             .envs(env.iter().copied())
             .stdin(Stdio::null())
-            .stdout(fs::File::create(dir.join(format!("stdout-{port}"))).unwrap())
+            .stdout(fs::File::create(&out).unwrap())
             .stderr(fs::File::create(&log).unwrap());
         if let Some(uid) = uid {
             cmd.uid(uid).gid(uid);
@@ -76,6 +78,7 @@ impl Gangway {
             child,
             base: format!("http://127.0.0.1:{port}"),
             log,
+            out,
         };
         g.wait_answering();
         g
@@ -100,6 +103,10 @@ impl Gangway {
         fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    pub fn stdout(&self) -> String {
+        fs::read_to_string(&self.out).unwrap_or_default()
+    }
+
     fn call(
         &self,
         method: &str,
@@ -108,26 +115,8 @@ impl Gangway {
         body: Option<&Value>,
         headers: &[(&str, &str)],
     ) -> (u16, Value) {
-        let mut req = ureq::http::Request::builder()
-            .method(method)
-            .uri(format!("{}{path}", self.base));
-        if let Some(k) = key {
-            req = req.header("X-API-Key", k);
-        }
-        for (n, v) in headers {
-            req = req.header(*n, *v);
-        }
-        let res = match body {
-            Some(b) => http().run(
-                req.header("Content-Type", "application/json")
-                    .body(serde_json::to_vec(b).unwrap())
-                    .unwrap(),
-            ),
-            None => http().run(req.body(()).unwrap()),
-        };
-        let mut res = res.expect("an answer");
-        let status = res.status().as_u16();
-        (status, res.body_mut().read_json().unwrap_or(Value::Null))
+        let cred = key.map_or(Cred::None, |k| Cred::Key(k.to_owned()));
+        call_at(&self.base, method, path, &cred, body, headers)
     }
 
     fn health(&self) -> (u16, Value) {

@@ -63,6 +63,22 @@ fn admin_post(app: &TestApp, admin: &str, path: &str) -> Resp {
     app.post(path).bearer(admin).send()
 }
 
+/// One user as `GET /api/admin/users` lists them.
+pub fn listed_user(app: &TestApp, admin: &str, user_id: i64) -> Value {
+    let all = app
+        .get("/api/admin/users?limit=1000")
+        .bearer(admin)
+        .send()
+        .expect(200);
+    all.body["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["user_id"] == user_id)
+        .cloned()
+        .unwrap_or_else(|| panic!("user {user_id} is not listed: {}", all.body))
+}
+
 #[test]
 fn a_disabled_users_sessions_end_at_once_and_they_cannot_log_in_until_enabled() {
     let app = spawn_app();
@@ -223,13 +239,7 @@ fn an_admin_resets_a_password_shown_once_and_the_users_sessions_end() {
         .expect(200);
     assert!(!listed.body.to_string().contains(&password));
     assert!(!listed.body.to_string().contains("argon2"));
-    let user = listed.body["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["user_id"] == id)
-        .cloned()
-        .unwrap();
+    let user = listed_user(&app, &admin, id);
     assert!(user["password_changed_at"].is_string(), "{user}");
     let staff = app.user("staff@example.com", Role::Staff);
     admin_post(
@@ -438,40 +448,30 @@ fn the_first_admins_password_can_come_from_the_environment_or_a_file_and_is_neve
     let secret = "operator chosen passphrase 42";
     for how in ["GANGWAY_ADMIN_PASSWORD", "GANGWAY_ADMIN_PASSWORD_FILE"] {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("gangway.db");
         let file = dir.path().join("admin-password");
         std::fs::write(&file, format!("{secret}\n")).unwrap();
-        let port = free_port();
         let value = if how == "GANGWAY_ADMIN_PASSWORD" {
             secret.to_owned()
         } else {
             file.display().to_string()
         };
-        let stdout = dir.path().join("stdout");
-        let mut child = Command::new(BIN)
-            .arg("serve")
-            .current_dir(dir.path())
-            .env("GANGWAY_DATABASE_PATH", &path)
-            .env(how, &value)
-            .env("ROCKET_PORT", port.to_string())
-            .env("ROCKET_LOG_LEVEL", "off")
-            .stdout(std::fs::File::create(&stdout).unwrap())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let base = format!("http://127.0.0.1:{port}");
-        wait_healthy(&base);
-        let mut r = http()
-            .post(&format!("{base}/api/auth/login"))
-            .send_json(json!({"email": "admin@gangway.local", "password": secret}))
-            .unwrap();
-        let status = r.status().as_u16();
-        let body: Value = r.body_mut().read_json().unwrap_or(Value::Null);
-        let _ = child.kill();
-        let _ = child.wait();
-        assert_eq!(status, 200, "{how}: {body}");
-        assert_eq!(body["role"], "admin");
-        let printed = std::fs::read_to_string(&stdout).unwrap();
+        let db = dir.path().join("data/gangway.db");
+        let server = crate::storage::Gangway::serve(dir.path(), &db, &[(how, &value)], None);
+        let login = json!({"email": "admin@gangway.local", "password": secret});
+        let (status, body) = call_at(
+            &server.base,
+            "POST",
+            "/api/auth/login",
+            &Cred::None,
+            Some(&login),
+            &[],
+        );
+        assert_eq!(
+            (status, body["role"].as_str()),
+            (200, Some("admin")),
+            "{how}: {body}"
+        );
+        let printed = server.stdout();
         assert!(!printed.contains(secret), "{how}: the password was printed");
         assert!(printed.contains("admin@gangway.local"), "{printed}");
         assert!(!printed.contains("password: "), "{printed}");

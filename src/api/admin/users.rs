@@ -176,20 +176,20 @@ async fn reset_password(app: App, admin: Admin, id: i64) -> ApiResult<Json<Passw
 #[openapi(tag = "Admin")]
 #[post("/users/<id>/disable")]
 async fn disable_user(app: App, admin: Admin, id: i64) -> ApiResult<Json<UserView>> {
-    let actor = admin.actor();
-    view(&app, move |ctx| {
-        accounts::set_enabled(&ctx.db, id, false, actor)
-    })
-    .await
+    set_enabled(app, admin, id, false).await
 }
 
 /// Enables a disabled user again (they log in with their password as before).
 #[openapi(tag = "Admin")]
 #[post("/users/<id>/enable")]
 async fn enable_user(app: App, admin: Admin, id: i64) -> ApiResult<Json<UserView>> {
+    set_enabled(app, admin, id, true).await
+}
+
+async fn set_enabled(app: App, admin: Admin, id: i64, enabled: bool) -> ApiResult<Json<UserView>> {
     let actor = admin.actor();
     view(&app, move |ctx| {
-        accounts::set_enabled(&ctx.db, id, true, actor)
+        accounts::set_enabled(&ctx.db, id, enabled, actor)
     })
     .await
 }
