@@ -8,8 +8,10 @@ use rocket_okapi::okapi::openapi3::{Object, Parameter, ParameterValue};
 use rocket_okapi::request::{OpenApiFromRequest, RequestHeaderInput};
 
 use super::body::RawBody;
-use super::{run, ApiResult, App};
+use super::{ApiResult, App};
+use crate::db::Pending;
 use crate::domain::idempotency::IdempotencyKey;
+use crate::domain::octo::Capabilities;
 use crate::domain::Ctx;
 use crate::error::AppError;
 
@@ -80,6 +82,21 @@ header_guard!(
     "`t=<unix seconds>,v1=<hex HMAC-SHA256(secret, \"<t>.<raw body>\")>`; `t` within 300 s of now."
 );
 
+header_guard!(
+    /// The capabilities an OCTO request asks for.
+    OctoCapabilitiesHeader,
+    "Octo-Capabilities",
+    required: false,
+    "Comma-separated OCTO capability ids; may be empty or missing. Gangway applies `octo/pricing` and echoes what it applied in the answer's `Octo-Capabilities`."
+);
+
+impl OctoCapabilitiesHeader {
+    /// What of it Gangway applies.
+    pub fn applied(&self) -> Capabilities {
+        Capabilities::parse(self.0.as_deref())
+    }
+}
+
 impl IdempotencyHeader {
     /// The key fingerprinted with this request's route and body.
     pub fn for_request(
@@ -96,15 +113,14 @@ impl IdempotencyHeader {
 
 /// An idempotent partner write: the key (if any) is fingerprinted with `route` and the raw body,
 /// and `op` runs with it, so a retry replays the first answer.
-pub async fn idempotent<B: Send + 'static, T: Send + 'static>(
+pub async fn idempotent<B, T>(
     app: &App,
     partner_id: i64,
     idem: IdempotencyHeader,
     route: &str,
     body: RawBody<B>,
-    op: fn(&Ctx, i64, B, Option<IdempotencyKey>) -> Result<T, AppError>,
+    op: fn(&Ctx, i64, B, Option<IdempotencyKey>) -> Pending<T>,
 ) -> ApiResult<T> {
     let key = idem.for_request(route, &body.bytes)?;
-    let request = body.value;
-    run(app, move |ctx| op(ctx, partner_id, request, key)).await
+    op(&app.ctx, partner_id, body.value, key).await
 }

@@ -8,6 +8,7 @@ use rocket::request::Request;
 use rocket::response::{self, Responder, Response};
 use rocket_okapi::gen::OpenApiGenerator;
 use rocket_okapi::okapi::openapi3::{MediaType, RefOr, Response as OpenApiResponse, Responses};
+use rocket_okapi::okapi::schemars::schema::SchemaObject;
 use rocket_okapi::response::OpenApiResponderInner;
 
 use crate::error::{AppError, Problem};
@@ -51,6 +52,11 @@ pub fn stash(req: &Request<'_>, e: AppError) -> (Status, AppError) {
 /// Renders every error Rocket raises itself as problem+json, preferring a stashed guard error.
 #[rocket::catch(default)]
 pub fn default_catcher(status: Status, req: &Request<'_>) -> AppError {
+    caught(status, req)
+}
+
+/// The error behind a status Rocket raised: the stashed guard error, or the status's own.
+pub fn caught(status: Status, req: &Request<'_>) -> AppError {
     if let Some(e) = &req.local_cache(|| StashedError(None)).0 {
         return e.clone();
     }
@@ -75,8 +81,7 @@ pub fn default_catcher(status: Status, req: &Request<'_>) -> AppError {
 impl OpenApiResponderInner for AppError {
     fn responses(gen: &mut OpenApiGenerator) -> rocket_okapi::Result<Responses> {
         let schema = gen.json_schema::<Problem>();
-        let mut responses = Responses::default();
-        for (code, description) in [
+        Ok(documented(schema, "application/problem+json", &[
             ("400", "MALFORMED_REQUEST: not JSON, or not the expected shape"),
             ("401", "UNAUTHENTICATED: missing or invalid credentials"),
             ("403", "FORBIDDEN: role not allowed, partner suspended or key revoked"),
@@ -86,11 +91,30 @@ impl OpenApiResponderInner for AppError {
             ("415", "UNSUPPORTED_MEDIA_TYPE: send application/json"),
             ("422", "VALIDATION_FAILED (field named in `field`), IDEMPOTENCY_KEY_REUSED, QR_INVALID or QR_EXPIRED"),
             ("429", "RATE_LIMITED: see Retry-After"),
-        ] {
-            let mut content = rocket_okapi::okapi::Map::new();
-            content.insert("application/problem+json".to_owned(), MediaType { schema: Some(schema.clone()), ..Default::default() });
-            responses.responses.insert(code.to_owned(), RefOr::Object(OpenApiResponse { description: description.to_owned(), content, ..Default::default() }));
-        }
-        Ok(responses)
+        ]))
     }
+}
+
+/// Error answers for OpenAPI: one per status, each with its description and the same body.
+pub fn documented(schema: SchemaObject, media_type: &str, cases: &[(&str, &str)]) -> Responses {
+    let mut responses = Responses::default();
+    for (code, description) in cases {
+        let mut content = rocket_okapi::okapi::Map::new();
+        content.insert(
+            media_type.to_owned(),
+            MediaType {
+                schema: Some(schema.clone()),
+                ..Default::default()
+            },
+        );
+        responses.responses.insert(
+            (*code).to_owned(),
+            RefOr::Object(OpenApiResponse {
+                description: (*description).to_owned(),
+                content,
+                ..Default::default()
+            }),
+        );
+    }
+    responses
 }

@@ -7,7 +7,7 @@ use rocket_okapi::{openapi, openapi_get_routes_spec};
 
 use super::body::Body;
 use super::guards::Venue;
-use super::{answer, ApiResult, App};
+use super::{ApiResult, App};
 use crate::domain::redemption::{self, Redeemed, Scan};
 
 pub fn routes(
@@ -22,5 +22,5 @@ pub fn routes(
 #[post("/redeem", data = "<body>")]
 async fn redeem(app: App, venue: Venue, body: Body<Scan>) -> ApiResult<Json<Redeemed>> {
     let (scan, user_id) = (body.0, venue.0.user_id);
-    answer(&app, move |ctx| redemption::redeem(ctx, scan, user_id)).await
+    Ok(Json(redemption::redeem(&app.ctx, scan, user_id).await?))
 }

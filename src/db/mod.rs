@@ -123,10 +123,16 @@ impl Db {
         &self,
         f: impl FnOnce(&Transaction<'_>) -> Result<T, AppError> + Send + 'static,
     ) -> Result<T, AppError> {
-        self.writer
-            .submit(f)
-            .blocking_recv()
-            .map_err(|_| AppError::Unavailable("the database writer stopped".into()))?
+        self.submit(f).wait()
+    }
+
+    /// Queues `f` for the writer without waiting: the answer comes with the `Pending`, which
+    /// async code awaits (no thread waits for it) and other code `wait`s on.
+    pub fn submit<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, AppError> + Send + 'static,
+    ) -> Pending<T> {
+        Pending::Queued(self.writer.submit(f))
     }
 
     /// The writer's counters (jobs, commits, queue wait).
@@ -159,6 +165,55 @@ impl Db {
     pub fn ping(&self) -> Result<(), AppError> {
         self.read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
             .map(|_| ())
+    }
+}
+
+/// A write on its way: its answer once its group has committed. Also carries an answer known
+/// before anything was queued (a refused request).
+pub enum Pending<T> {
+    Queued(rocket::tokio::sync::oneshot::Receiver<Result<T, AppError>>),
+    Ready(Option<Result<T, AppError>>),
+}
+
+impl<T> Pending<T> {
+    /// An answer given without writing (e.g. the request was refused).
+    pub fn ready(result: Result<T, AppError>) -> Pending<T> {
+        Pending::Ready(Some(result))
+    }
+
+    /// Blocks until the answer is there. Never call it from async code: await it instead.
+    pub fn wait(self) -> Result<T, AppError> {
+        match self {
+            Pending::Queued(rx) => rx.blocking_recv().unwrap_or_else(|_| Err(writer_gone())),
+            Pending::Ready(result) => result.unwrap_or_else(|| Err(writer_gone())),
+        }
+    }
+}
+
+// Nothing is ever pinned through a `Pending`: the answer is moved out whole.
+impl<T> Unpin for Pending<T> {}
+
+fn writer_gone() -> AppError {
+    AppError::Unavailable("the database writer stopped".into())
+}
+
+impl<T> std::future::Future for Pending<T> {
+    type Output = Result<T, AppError>;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        use std::task::Poll;
+        match self.get_mut() {
+            Pending::Queued(rx) => match std::pin::Pin::new(rx).poll(cx) {
+                Poll::Ready(answer) => Poll::Ready(answer.unwrap_or_else(|_| Err(writer_gone()))),
+                Poll::Pending => Poll::Pending,
+            },
+            Pending::Ready(result) => {
+                Poll::Ready(result.take().unwrap_or_else(|| Err(writer_gone())))
+            }
+        }
     }
 }
 

@@ -84,6 +84,8 @@ struct Waiting {
 struct State {
     jobs: VecDeque<Waiting>,
     open: bool,
+    /// The writer sleeps on `ready`; only then is a wake-up (a syscall) needed.
+    idle: bool,
 }
 
 /// The queue between callers and the writer thread.
@@ -141,6 +143,7 @@ impl Writer {
             state: Mutex::new(State {
                 jobs: VecDeque::new(),
                 open: true,
+                idle: false,
             }),
             ready: Condvar::new(),
             stats: WriterStats::default(),
@@ -169,8 +172,11 @@ impl Writer {
             task,
             since: Instant::now(),
         });
+        let idle = std::mem::take(&mut state.idle);
         drop(state);
-        self.queue.ready.notify_one();
+        if idle {
+            self.queue.ready.notify_one();
+        }
         rx
     }
 }
@@ -196,8 +202,10 @@ fn next_group(queue: &Queue) -> Option<VecDeque<Waiting>> {
         if !state.open {
             return None;
         }
+        state.idle = true;
         state = queue.ready.wait(state).unwrap_or_else(|p| p.into_inner());
     }
+    state.idle = false;
     let n = state.jobs.len().min(MAX_GROUP);
     Some(state.jobs.drain(..n).collect())
 }
@@ -251,7 +259,7 @@ type Lost = (Option<Box<dyn Answer>>, rusqlite::Error);
 
 /// Runs one job in its own savepoint.
 fn run_in_savepoint(tx: &Transaction<'_>, task: Box<dyn Task>) -> Result<Box<dyn Answer>, Lost> {
-    if let Err(e) = tx.execute_batch("SAVEPOINT job") {
+    if let Err(e) = statement(tx, "SAVEPOINT job") {
         task.fail(AppError::from(clone_error(&e)));
         return Err((None, e));
     }
@@ -262,14 +270,19 @@ fn run_in_savepoint(tx: &Transaction<'_>, task: Box<dyn Task>) -> Result<Box<dyn
             Some("the write transaction was rolled back".into()),
         ))
     } else if answer.succeeded() {
-        tx.execute_batch("RELEASE job")
+        statement(tx, "RELEASE job")
     } else {
-        tx.execute_batch("ROLLBACK TO job; RELEASE job")
+        statement(tx, "ROLLBACK TO job").and_then(|()| statement(tx, "RELEASE job"))
     };
     match closed {
         Ok(()) => Ok(answer),
         Err(e) => Err((Some(answer), e)),
     }
+}
+
+/// Runs one of the savepoint statements, prepared once per connection.
+fn statement(tx: &Transaction<'_>, sql: &str) -> Result<(), rusqlite::Error> {
+    tx.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
 /// A copy of an error for the callers of a failed group (rusqlite errors do not clone).

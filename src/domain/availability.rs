@@ -69,6 +69,29 @@ pub(super) struct Offer {
 impl OfferCache {
     const TTL: Duration = Duration::from_secs(10);
 
+    fn fresh(&self) -> Option<Arc<Offer>> {
+        let entry = self.entry.lock().unwrap_or_else(|p| p.into_inner());
+        let (offer, at) = entry.as_ref()?;
+        (at.elapsed() < Self::TTL).then(|| Arc::clone(offer))
+    }
+
+    /// A package as the cached catalog has it (an unknown id is 422 naming `field`), or `None`
+    /// when the cache is stale and the caller must read the catalog itself. Lets a write job skip
+    /// reading the catalog inside its transaction almost always, without blocking to fill it.
+    pub(super) fn cached_product(
+        &self,
+        product_id: i64,
+        field: &str,
+    ) -> Option<Result<Product, AppError>> {
+        let offer = self.fresh()?;
+        let found = offer.products.iter().find(|p| p.product_id == product_id);
+        Some(
+            found.cloned().ok_or_else(|| {
+                AppError::validation(field, format!("unknown product_id {product_id}"))
+            }),
+        )
+    }
+
     fn get(&self, conn: &Connection) -> Result<Arc<Offer>, AppError> {
         let mut entry = self.entry.lock().unwrap_or_else(|p| p.into_inner());
         if let Some((offer, at)) = entry.as_ref() {

@@ -20,6 +20,7 @@ pub mod expiry;
 pub mod gateway;
 pub mod idempotency;
 pub mod inventory;
+pub mod octo;
 pub mod orders;
 pub mod ota_orders;
 pub mod partners;

@@ -14,7 +14,7 @@ use super::tickets::Owner;
 use super::values;
 use super::Ctx;
 use crate::clock;
-use crate::db::ConnExt;
+use crate::db::{ConnExt, Pending};
 use crate::error::AppError;
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -63,11 +63,13 @@ fn replay(scan: &Scan, first: Redeemed, signer: &QrSigner) -> Result<Redeemed, A
 }
 
 /// A scanner at the pier redeems one use of one function code.
-pub fn redeem(ctx: &Ctx, scan: Scan, user_id: i64) -> Result<Redeemed, AppError> {
-    validate(&scan)?;
+pub fn redeem(ctx: &Ctx, scan: Scan, user_id: i64) -> Pending<Redeemed> {
+    if let Err(e) = validate(&scan) {
+        return Pending::ready(Err(e));
+    }
     let signer = ctx.qr.clone();
     ctx.db
-        .write(move |tx| redeem_step(tx, &scan, user_id, &signer))
+        .submit(move |tx| redeem_step(tx, &scan, user_id, &signer))
 }
 
 fn redeem_step(

@@ -11,6 +11,7 @@ mod console;
 mod crash;
 mod direct;
 mod hostile;
+mod octo;
 mod ota_flow;
 mod oversell;
 mod payments;
