@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 
 use crate::config::{self, Config};
 use crate::db::Db;
-use crate::domain::accounts::{self, NewAccount};
+use crate::domain::accounts::{self, FirstAdmin, NewAccount};
 use crate::domain::audit::Actor;
 use crate::domain::backups::Backups;
 use crate::domain::check::{self, CheckReport};
@@ -79,6 +79,25 @@ pub enum AdminCommand {
         label: String,
         #[arg(long)]
         rate_limit_per_minute: Option<i64>,
+    },
+    /// Give a user a new password (printed when generated) and end all their sessions: for an
+    /// admin who is locked out.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// Disable a user: their sessions end at once and they cannot log in. The last enabled admin
+    /// cannot be disabled.
+    DisableUser {
+        #[arg(long)]
+        email: String,
+    },
+    /// Enable a disabled user again.
+    EnableUser {
+        #[arg(long)]
+        email: String,
     },
 }
 
@@ -229,27 +248,75 @@ pub fn admin(cmd: AdminCommand) -> Result<(), AppError> {
                 key.key_id, key.api_key
             );
         }
+        AdminCommand::ResetPassword { email, password } => {
+            let generated = password.is_none();
+            let user = user_by_email(&db, &email)?;
+            let (user, password) =
+                accounts::reset_password(&db, user.user_id, password, Actor::System)?;
+            println!(
+                "New password set for {} (id {}); all of their sessions have ended.",
+                user.email, user.user_id
+            );
+            if generated {
+                println!("Password: {password}");
+            }
+            println!("  (A login lock after failed attempts ends 15 minutes after it began, or when the server restarts.)");
+        }
+        AdminCommand::DisableUser { email } => set_enabled(&db, &email, false)?,
+        AdminCommand::EnableUser { email } => set_enabled(&db, &email, true)?,
     }
+    Ok(())
+}
+
+fn user_by_email(db: &Db, email: &str) -> Result<crate::domain::users::Account, AppError> {
+    accounts::get_by_email(db, email).map_err(|e| match e {
+        AppError::NotFound => AppError::Config(format!("no user has the email {email}")),
+        e => e,
+    })
+}
+
+fn set_enabled(db: &Db, email: &str, enabled: bool) -> Result<(), AppError> {
+    let user = user_by_email(db, email)?;
+    let user = accounts::set_enabled(db, user.user_id, enabled, Actor::System)?;
+    let now = if enabled {
+        "enabled"
+    } else {
+        "disabled; their sessions have ended"
+    };
+    println!("{} is {now}.", user.email);
     Ok(())
 }
 
 pub fn serve_banner(
     config: &Config,
     figment: &rocket::figment::Figment,
-    first_admin: Option<(String, String)>,
+    first_admin: Option<FirstAdmin>,
 ) {
     let address: String = figment
         .extract_inner("address")
         .unwrap_or_else(|_| "127.0.0.1".into());
     let port: u16 = figment.extract_inner("port").unwrap_or(8000);
-    let url = format!("http://{address}:{port}");
+    let url = config
+        .public_url
+        .as_deref()
+        .map(|u| u.trim_end_matches('/').to_owned())
+        .unwrap_or_else(|| format!("http://{address}:{port}"));
     println!();
     println!("Gangway — database {}", config.database_path.display());
     println!("  Console:  {url}/    API docs: {url}/docs    OpenAPI: {url}/openapi.json");
-    if let Some((email, password)) = first_admin {
-        println!("  First start: created the admin account (this password is shown only once)");
-        println!("    email:    {email}");
-        println!("    password: {password}");
+    match first_admin {
+        Some(FirstAdmin {
+            email,
+            generated_password: Some(password),
+        }) => {
+            println!("  First start: created the admin account (this password is shown only once)");
+            println!("    email:    {email}");
+            println!("    password: {password}");
+        }
+        Some(FirstAdmin { email, .. }) => {
+            println!("  First start: created the admin account {email} with the configured password (GANGWAY_ADMIN_PASSWORD)");
+        }
+        None => {}
     }
     println!("  Create an OTA partner and its API key:  gangway admin create-partner --name \"Example Travel\"");
     println!("    (or `cargo run --release -- admin create-partner --name ...`, or in the console under Partners)");

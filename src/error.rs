@@ -187,10 +187,9 @@ impl AppError {
 impl std::fmt::Display for AppError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            AppError::Internal(d)
-            | AppError::Config(d)
-            | AppError::Unavailable(d)
-            | AppError::StorageUnavailable(d) => {
+            // Said to the operator at start-up: the sentence itself (it names the file or key).
+            AppError::Config(d) => write!(f, "{d}"),
+            AppError::Internal(d) | AppError::Unavailable(d) | AppError::StorageUnavailable(d) => {
                 write!(f, "{}: {d}", self.code())
             }
             _ => write!(f, "{}: {}", self.code(), self.detail()),

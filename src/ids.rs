@@ -21,9 +21,18 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
     bytes
 }
 
-/// A ticket code: 96 random bits, 16 URL-safe characters.
+/// The first character of every ticket code issued now. base64url may begin with `-`, which a
+/// spreadsheet opening a CSV export reads as the start of a formula; a fixed letter in front makes
+/// "never starts with `-`, `=`, `+` or `@`" structural and keeps all 96 random bits.
+pub const TICKET_CODE_PREFIX: char = 'T';
+
+/// A ticket code: `T` and 96 random bits as 16 URL-safe characters (17 in all). Codes issued
+/// before the prefix are the 16 characters alone; both kinds stay valid (see `domain/qr.rs`).
 pub fn new_ticket_code() -> String {
-    URL_SAFE_NO_PAD.encode(random_bytes::<12>())
+    let mut code = String::with_capacity(17);
+    code.push(TICKET_CODE_PREFIX);
+    URL_SAFE_NO_PAD.encode_string(random_bytes::<12>(), &mut code);
+    code
 }
 
 /// A session token: 256 random bits.
@@ -55,6 +64,13 @@ pub fn new_reference(n: usize) -> String {
 /// A generated password for `create-user` and the first admin: 20 base62 chars (~119 bits).
 pub fn new_password() -> String {
     random_base62(20)
+}
+
+/// The first 16 bytes of SHA-256: a compact, fixed-size key for a value of any length.
+pub fn digest16(data: &[u8]) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&sha256(data)[..16]);
+    out
 }
 
 pub fn sha256_hex(data: &[u8]) -> String {

@@ -29,7 +29,14 @@ fn serve() -> Result<(), Box<dyn std::error::Error>> {
     let figment = config::figment();
     let config = Config::from_figment(&figment)?;
     let db = Db::open_with(&config.database_path, config.db_options()?)?;
-    let first_admin = gangway::domain::accounts::ensure_first_admin(&db)?;
+    let first_admin =
+        gangway::domain::accounts::ensure_first_admin(&db, config.first_admin_password()?)
+            .map_err(|e| {
+                format!(
+                    "database {}: cannot create the first admin: {e}",
+                    config.database_path.display()
+                )
+            })?;
     drop(db);
     cli::serve_banner(&config, &figment, first_admin);
     // `rocket::execute` would size the runtime from Rocket's own figment (a Rocket.toml in the

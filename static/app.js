@@ -1,16 +1,19 @@
 // Gangway staff console: session, shell, hash router.
 import { api, isAbort, onUnauthorized } from './api.js';
 import { h, clearToasts, errorBox, field, formErrorLine, loading, onSubmit, toast } from './ui.js';
+import { renderAccount } from './account.js';
 import { renderAudit } from './audit.js';
 import { renderBatches } from './batches.js';
 import { renderDashboard } from './dashboard.js';
 import { renderPartners } from './partners.js';
 import { renderResellers } from './resellers.js';
 import { renderScanner } from './scanner.js';
+import { renderUsers } from './users.js';
 
 // One module per screen. Each render function gets (root, ctx) with
 // ctx = {params, query, signal, user, sameView, navigate}; ctx.signal aborts when the user leaves
-// the view (timers and late answers stop with it).
+// the view (timers and late answers stop with it). `nav: false` screens are reached from the
+// header, not the menu.
 const STAFF = ['staff', 'admin'];
 const ROUTES = [
   { key: 'dashboard', label: 'Dashboard', roles: STAFF, render: renderDashboard },
@@ -18,7 +21,9 @@ const ROUTES = [
   { key: 'partners', label: 'Partners & keys', roles: ['admin'], render: renderPartners },
   { key: 'resellers', label: 'Resellers & settlement', roles: STAFF, render: renderResellers },
   { key: 'audit', label: 'Audit', roles: STAFF, render: renderAudit },
+  { key: 'users', label: 'Users', roles: ['admin'], render: renderUsers },
   { key: 'scanner', label: 'Scanner', roles: ['venue', ...STAFF], render: renderScanner },
+  { key: 'account', label: 'Your password', roles: ['venue', ...STAFF], render: renderAccount, nav: false },
 ];
 const CONSOLE_ROLES = new Set(['venue', 'staff', 'admin']);
 
@@ -68,7 +73,7 @@ function stopCurrent() {
 }
 
 function renderNav(activeKey) {
-  const items = user ? ROUTES.filter((r) => r.roles.includes(user.role)) : [];
+  const items = user ? ROUTES.filter((r) => r.nav !== false && r.roles.includes(user.role)) : [];
   navList.replaceChildren(
     ...items.map((r) =>
       h('li', null, h('a', { href: `#/${r.key}`, 'aria-current': r.key === activeKey ? 'page' : null }, r.label)),
@@ -134,7 +139,7 @@ function setUser(me, { afterLogin = false } = {}) {
   user = me;
   loginShown = false;
   userEmail.textContent = me.email || '';
-  userEmail.title = me.name || '';
+  userEmail.title = `${me.name ? `${me.name}: ` : ''}change your password`;
   userRole.textContent = me.role;
   userRole.className = `role-badge role-${me.role}`;
   session.hidden = false;

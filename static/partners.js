@@ -1,8 +1,8 @@
 // Partners & keys (admin): create and suspend OTA partners, issue and revoke their API keys.
 import { api, isAbort } from './api.js';
 import {
-  badge, copyText, dateEl, emptyState, errorBox, fact, field, fmtInt, formErrorLine, h, loading, onClick, onSubmit,
-  pageHeader, section, tableWrap, th, timeEl, toast,
+  badge, dateEl, emptyState, errorBox, fact, field, fmtInt, h, loading, onClick, onSubmit, pageHeader, rowForm,
+  secretBox, section, tableWrap, th, timeEl, toast,
 } from './ui.js';
 
 export function renderPartners(root, { params, signal }) {
@@ -211,38 +211,15 @@ export function renderPartners(root, { params, signal }) {
   return reload();
 }
 
-/** A one-line form: its fields, the submit button, and the error line below them. */
-function rowForm(ariaLabel, fields, submitBtn) {
-  return h('form', { class: 'form-row', 'aria-label': ariaLabel }, fields, h('div', { class: 'field field-submit' }, submitBtn), formErrorLine());
-}
-
 function newKeyBox(k, onDismiss) {
-  const copyBtn = h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'copy-api-key' }, 'Copy');
-  const code = h('code', { class: 'key-value', 'data-testid': 'new-api-key-value' }, k.api_key);
-  copyBtn.addEventListener('click', async () => {
-    const ok = await copyText(k.api_key);
-    if (ok) {
-      copyBtn.textContent = 'Copied ✓';
-      toast('API key copied to the clipboard.');
-      setTimeout(() => {
-        copyBtn.textContent = 'Copy';
-      }, 2500);
-    } else {
-      const range = document.createRange();
-      range.selectNodeContents(code);
-      const sel = window.getSelection();
-      sel.removeAllRanges();
-      sel.addRange(range);
-      toast('Copying is blocked here: the key is selected, press Ctrl+C (⌘C).', 'warn');
-    }
+  return secretBox({
+    testid: 'new-api-key',
+    what: 'api-key',
+    title: `New API key “${k.label}” for ${k.partnerName}`,
+    warning: 'Gangway stores only a hash of the key. Give it to the partner over a secure channel.',
+    value: k.api_key,
+    note: `Prefix ${k.prefix} · key #${k.key_id}. Sent by the partner as the X-API-Key header.`,
+    dismissText: 'I have stored the key — hide it',
+    onDismiss,
   });
-  return h(
-    'div',
-    { class: 'new-key', 'data-testid': 'new-api-key', role: 'region', 'aria-labelledby': 'new-key-title', tabindex: '-1' },
-    h('h3', { id: 'new-key-title' }, `New API key “${k.label}” for ${k.partnerName}`),
-    h('p', { class: 'new-key-warn' }, h('strong', null, 'Copy it now — it will not be shown again.'), ' Gangway stores only a hash of the key. Give it to the partner over a secure channel.'),
-    h('div', { class: 'key-row' }, code, copyBtn),
-    h('p', { class: 'muted small' }, `Prefix ${k.prefix} · key #${k.key_id}. Sent by the partner as the X-API-Key header.`),
-    h('button', { type: 'button', class: 'btn btn-small', onclick: onDismiss }, 'I have stored the key — hide it'),
-  );
 }

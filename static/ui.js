@@ -269,6 +269,11 @@ export function field(labelText, input, hint) {
   return h('div', { class: 'field' }, h('label', { for: input.id }, labelText), input, hintEl);
 }
 
+/** A one-line form: its fields, the submit button, and the error line below them. */
+export function rowForm(ariaLabel, fields, submitBtn) {
+  return h('form', { class: 'form-row', 'aria-label': ariaLabel }, fields, h('div', { class: 'field field-submit' }, submitBtn), formErrorLine());
+}
+
 // ---------- toasts ----------
 
 /** Removes every toast (they belong to the session that raised them). */
@@ -355,6 +360,42 @@ export async function copyText(text) {
   ta.remove();
   if (active && typeof active.focus === 'function') active.focus();
   return ok;
+}
+
+/**
+ * A secret shown once (a new API key, a new password): the value, a Copy button, a warning, and a
+ * button to hide it. `testid` names the box; its value is `${testid}-value`, the button `copy-${what}`.
+ */
+export function secretBox({ testid, what, title, warning, value, note = '', dismissText, onDismiss }) {
+  const titleId = `${testid}-title`;
+  const copyBtn = h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': `copy-${what}` }, 'Copy');
+  const code = h('code', { class: 'key-value', 'data-testid': `${testid}-value` }, value);
+  copyBtn.addEventListener('click', async () => {
+    const ok = await copyText(value);
+    if (ok) {
+      copyBtn.textContent = 'Copied ✓';
+      toast(`${what === 'api-key' ? 'API key' : 'Password'} copied to the clipboard.`);
+      setTimeout(() => {
+        copyBtn.textContent = 'Copy';
+      }, 2500);
+    } else {
+      const range = document.createRange();
+      range.selectNodeContents(code);
+      const sel = window.getSelection();
+      sel.removeAllRanges();
+      sel.addRange(range);
+      toast('Copying is blocked here: the text is selected, press Ctrl+C (⌘C).', 'warn');
+    }
+  });
+  return h(
+    'div',
+    { class: 'new-key', 'data-testid': testid, role: 'region', 'aria-labelledby': titleId, tabindex: '-1' },
+    h('h3', { id: titleId }, title),
+    h('p', { class: 'new-key-warn' }, h('strong', null, 'Copy it now — it will not be shown again.'), ` ${warning}`),
+    h('div', { class: 'key-row' }, code, copyBtn),
+    note ? h('p', { class: 'muted small' }, note) : null,
+    h('button', { type: 'button', class: 'btn btn-small', onclick: onDismiss }, dismissText),
+  );
 }
 
 // ---------- shared data ----------

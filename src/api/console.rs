@@ -27,20 +27,51 @@ assets! {
     "partners.js" => ContentType::JavaScript,
     "resellers.js" => ContentType::JavaScript,
     "audit.js" => ContentType::JavaScript,
+    "users.js" => ContentType::JavaScript,
+    "account.js" => ContentType::JavaScript,
     "scanner.js" => ContentType::JavaScript,
 }
+
+/// The console's Content-Security-Policy (a macro, so the docs page can extend the literal).
+macro_rules! console_csp {
+    () => {
+        "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; frame-ancestors 'none'"
+    };
+}
+
+/// What the console's pages may load and who may frame them.
+pub const SECURITY_HEADERS: &[(&str, &str)] = &[
+    ("X-Content-Type-Options", "nosniff"),
+    ("Content-Security-Policy", console_csp!()),
+    ("Referrer-Policy", "no-referrer"),
+];
+
+/// The docs page: the console's policy, and the one `<style>` element that the Swagger UI
+/// bundle shipped by rocket_okapi 0.9 injects, allowed by its hash (no other inline style, and
+/// no inline script at all). The browser test fails if an upgrade changes it.
+pub const DOCS_SECURITY_HEADERS: &[(&str, &str)] = &[
+    ("X-Content-Type-Options", "nosniff"),
+    (
+        "Content-Security-Policy",
+        concat!(
+            console_csp!(),
+            "; style-src 'self' 'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='"
+        ),
+    ),
+    ("Referrer-Policy", "no-referrer"),
+];
 
 pub struct Asset(&'static str, &'static [u8]);
 
 impl<'r> Responder<'r, 'static> for Asset {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
-        rocket::Response::build_from((content_type(self.0), self.1).respond_to(req)?)
-            // The files change with the binary; revalidate instead of caching stale code.
-            .header(Header::new("Cache-Control", "no-cache"))
-            .header(Header::new("X-Content-Type-Options", "nosniff"))
-            .header(Header::new("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; frame-ancestors 'none'"))
-            .header(Header::new("Referrer-Policy", "no-referrer"))
-            .ok()
+        let mut res = rocket::Response::build_from((content_type(self.0), self.1).respond_to(req)?);
+        // The files change with the binary; revalidate instead of caching stale code.
+        res.header(Header::new("Cache-Control", "no-cache"));
+        for (name, value) in SECURITY_HEADERS {
+            res.header(Header::new(*name, *value));
+        }
+        res.ok()
     }
 }
 

@@ -2,6 +2,8 @@
 //! the proof. The credentials themselves (keys, sessions) are checked by the domain; failures are
 //! stashed for the catcher so they render as problem+json.
 
+use std::net::{IpAddr, SocketAddr};
+
 use rocket::outcome::Outcome;
 use rocket::request::{self, FromRequest, Request};
 use rocket_okapi::okapi::openapi3::{
@@ -12,6 +14,7 @@ use rocket_okapi::request::RequestHeaderInput;
 use super::problem::stash;
 use super::rate_limit::{Bucket, Decision};
 use super::{run, App};
+use crate::config::{canonical, IpRange};
 use crate::domain::api_keys;
 use crate::domain::audit::Actor;
 use crate::domain::sessions::{self, SessionUser};
@@ -63,12 +66,12 @@ pub struct Admin(pub SessionUser);
 /// role `venue`, `staff` or `admin`: may redeem at the pier.
 pub struct Venue(pub SessionUser);
 
-/// Login attempts allowed per client address and minute: plenty for people, a wall for password
-/// guessing (argon2 already makes each attempt cost ~25 ms of a hashing thread).
+/// Login (and registration) attempts allowed per client address and minute: plenty for people, a
+/// wall for password guessing (argon2 already makes each attempt cost ~25 ms of a hashing thread).
 pub const LOGIN_ATTEMPTS_PER_MINUTE: u32 = 20;
 
-/// Proof that this client address is within its login-attempt budget.
-pub struct LoginThrottle;
+/// Proof that this client address is within its login-attempt budget; holds the address.
+pub struct LoginThrottle(pub Option<IpAddr>);
 
 /// Who may see a ticket: the partner whose key issued it, or the user who bought it.
 #[derive(Debug, Clone, Copy)]
@@ -133,6 +136,49 @@ async fn authenticate_key(req: &Request<'_>, presented: &str) -> Result<Partner,
         partner_id: owner.partner_id,
         key_id: owner.key_id,
     })
+}
+
+/// The client's address: the socket's peer, unless the peer is one of the `trusted_proxies`; then
+/// the address that proxy saw, from `X-Forwarded-For` (the nearest hop that is not itself a
+/// trusted proxy) or `X-Real-IP`. Anyone else's forwarding headers are ignored: a client cannot
+/// pick the address it is limited by.
+pub fn client_address(req: &Request<'_>, proxies: &[IpRange]) -> Option<IpAddr> {
+    let peer = canonical(req.remote()?.ip());
+    let trusted = |ip: IpAddr| proxies.iter().any(|p| p.contains(ip));
+    if !trusted(peer) {
+        return Some(peer);
+    }
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get("X-Forwarded-For")
+        .flat_map(|h| h.split(','))
+        .map(str::trim)
+        .collect();
+    if !forwarded.is_empty() {
+        let mut client = peer;
+        for hop in forwarded.iter().rev() {
+            match parse_hop(hop) {
+                Some(ip) if trusted(ip) => client = ip,
+                Some(ip) => return Some(ip),
+                // Written by a proxy we trust, yet not an address: the last trusted hop it is.
+                None => return Some(client),
+            }
+        }
+        return Some(client);
+    }
+    req.headers()
+        .get_one("X-Real-IP")
+        .and_then(parse_hop)
+        .or(Some(peer))
+}
+
+/// `1.2.3.4`, `1.2.3.4:5678`, `2001:db8::1` or `[2001:db8::1]:443`.
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    let hop = hop.trim();
+    hop.parse::<IpAddr>()
+        .or_else(|_| hop.parse::<SocketAddr>().map(|s| s.ip()))
+        .ok()
+        .map(canonical)
 }
 
 /// The token of an `Authorization: Bearer …` header: `Some(None)` for another scheme.
@@ -210,16 +256,17 @@ guard!(OctoPartner, req => match bearer(req).flatten() {
 });
 guard!(AuthUser, req => authenticate_user(req).await.map(AuthUser));
 guard!(LoginThrottle, req => {
-    match req.client_ip() {
+    let app = app(req);
+    match client_address(req, &app.proxies) {
         Some(ip) => {
-            let decision = app(req).rate_limiter.check(Bucket::Login(ip), LOGIN_ATTEMPTS_PER_MINUTE);
+            let decision = app.rate_limiter.check(Bucket::login(ip), LOGIN_ATTEMPTS_PER_MINUTE);
             if decision.allowed {
-                Ok(LoginThrottle)
+                Ok(LoginThrottle(Some(ip)))
             } else {
                 Err(AppError::RateLimited { retry_after_secs: decision.retry_after_secs })
             }
         }
-        None => Ok(LoginThrottle),
+        None => Ok(LoginThrottle(None)),
     }
 });
 guard!(Customer, req => user_with_role(req, &[Role::Customer]).await.map(Customer));

@@ -40,18 +40,19 @@ use rocket::{Build, Orbit, Rocket};
 use rocket_okapi::request::RequestHeaderInput;
 use rocket_okapi::settings::OpenApiSettings;
 
-use crate::config::Config;
+use crate::config::{Config, IpRange};
 use crate::db::CheckpointMode;
 use crate::domain::{expiry, replication, Ctx};
 use crate::error::AppError;
 use guards::RateLimitSeen;
 use metrics::{Metrics, RequestMetrics};
-use rate_limit::RateLimiter;
+use public::WriteCheck;
+use rate_limit::{AccountLockout, RateLimiter};
 
 pub type ApiResult<T> = Result<T, AppError>;
 
 /// Everything a request needs, shared by all of them (cheap to clone): the domain's context, the
-/// in-memory rate limiter and the metrics.
+/// in-memory rate limits, the metrics, and what the background job last saw of the database.
 #[derive(Clone)]
 pub struct App(Arc<AppState>);
 
@@ -59,6 +60,11 @@ pub struct AppState {
     pub ctx: Ctx,
     pub rate_limiter: RateLimiter,
     pub metrics: Metrics,
+    pub lockout: AccountLockout,
+    /// `trusted_proxies`, parsed.
+    pub proxies: Vec<IpRange>,
+    /// The expiry job's writes: `/health` answers 503 when the last one failed or is overdue.
+    pub writes: WriteCheck,
 }
 
 impl Deref for App {
@@ -83,6 +89,7 @@ guards::openapi_security!(App, Ok(RequestHeaderInput::None));
 impl App {
     /// Opens the domain (database, secrets); a webhook secret generated now is printed once.
     pub fn open(config: Config) -> Result<App, AppError> {
+        let proxies = config.proxies()?;
         let (ctx, generated) = Ctx::open(config)?;
         if let Some(secret) = generated {
             println!("Generated the payment webhook secret (shown only this once): {secret}");
@@ -95,6 +102,9 @@ impl App {
             ctx,
             rate_limiter: RateLimiter::default(),
             metrics,
+            lockout: AccountLockout::default(),
+            proxies,
+            writes: WriteCheck::default(),
         })))
     }
 }
@@ -150,7 +160,8 @@ pub fn build_rocket(figment: Figment) -> Rocket<Build> {
         .attach(backup_job())
         .attach(external_checkpoints_warning())
         .attach(RequestMetrics)
-        .attach(rate_limit_headers());
+        .attach(rate_limit_headers())
+        .attach(private_answers());
     mount(rocket)
 }
 
@@ -185,6 +196,7 @@ fn expiry_job() -> impl Fairing {
             background(rocket, every, |app| async move {
                 let result = run(&app, |ctx| expiry::run_once(&ctx.db)).await;
                 app.metrics.expiry_ran(&result);
+                app.writes.record(result.as_ref().map(|_| ()));
                 match result {
                     Ok(r) if r.reservations + r.direct_orders > 0 => {
                         rocket::info!(
@@ -259,6 +271,32 @@ fn rate_limit_headers() -> impl Fairing {
                 res.set_header(Header::new("RateLimit-Limit", d.limit.to_string()));
                 res.set_header(Header::new("RateLimit-Remaining", d.remaining.to_string()));
                 res.set_header(Header::new("RateLimit-Reset", d.reset_secs.to_string()));
+            }
+        })
+    })
+}
+
+/// Answers that may hold someone's data are never stored by a browser or a proxy: every JSON
+/// answer to a request that carries credentials (bearer token, session cookie, API key), and
+/// every answer of `/api/auth`. The docs page gets the console's security headers.
+fn private_answers() -> impl Fairing {
+    AdHoc::on_response("Private answers", |req, res| {
+        Box::pin(async move {
+            let path = req.uri().path();
+            if path.starts_with("/docs") {
+                for (name, value) in console::DOCS_SECURITY_HEADERS {
+                    res.set_header(Header::new(*name, *value));
+                }
+                return;
+            }
+            let json = res
+                .content_type()
+                .is_some_and(|ct| ct.is_json() || ct.sub().as_str().ends_with("+json"));
+            let credentials = req.headers().contains("Authorization")
+                || req.headers().contains("X-API-Key")
+                || req.cookies().get(guards::SESSION_COOKIE).is_some();
+            if (json && credentials) || path.starts_with("/api/auth/") {
+                res.set_header(Header::new("Cache-Control", "no-store"));
             }
         })
     })

@@ -13,6 +13,7 @@ use crate::domain::orders::Order;
 use crate::domain::partners::Partner;
 use crate::domain::resellers::Reseller;
 use crate::domain::tickets::Ticket;
+use crate::domain::users::Account;
 
 /// Where the payment gateway reports payments (see the Payments section).
 pub const WEBHOOK_PATH: &str = "/payments/notify";
@@ -34,6 +35,28 @@ listed! {
     Partner => "partners",
     StockRow => "inventory",
     Holiday => "holidays",
+    UserView => "users",
+}
+
+/// An account with its login lock, which lives in the HTTP layer's memory.
+#[derive(Serialize, JsonSchema)]
+pub struct UserView {
+    #[serde(flatten)]
+    pub account: Account,
+    /// Until when logins are refused after too many wrong passwords (null: not locked).
+    pub locked_until: Option<String>,
+}
+
+impl UserView {
+    pub fn new(account: Account, lockout: &super::rate_limit::AccountLockout) -> UserView {
+        let locked_until = lockout
+            .locked_for(&account.email)
+            .map(|left| crate::clock::to_db(crate::clock::now() + left));
+        UserView {
+            account,
+            locked_until,
+        }
+    }
 }
 
 #[derive(Serialize, JsonSchema)]

@@ -11,6 +11,7 @@ use zip::{CompressionMethod, ZipWriter};
 
 use super::audit::{self, Actor};
 use super::batches::{self, Scope};
+use super::csv::{Cell, Csv};
 use super::qr::{self, QrSigner};
 use super::tickets::rows::TicketStatus;
 use crate::db::Db;
@@ -48,20 +49,6 @@ pub fn prepare_download(
             tickets,
         })
     })
-}
-
-fn csv_field(s: &str) -> String {
-    // Defuse spreadsheet formulas and quote anything CSV would misread.
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
 }
 
 /// Tickets rendered per round: enough to keep every core busy, few enough to bound memory.
@@ -107,19 +94,29 @@ pub fn write<W: Write>(plan: &ArchivePlan, signer: &QrSigner, out: W) -> Result<
     let ze = |e: zip::result::ZipError| AppError::Internal(format!("archive: {e}"));
     let mut zip = ZipWriter::new_stream(out);
     let stored = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
-    let mut manifest =
-        String::from("ticket_code,product_id,status,voucher_token,batch_id,reseller_code\n");
-    let reseller = csv_field(plan.reseller_code.as_deref().unwrap_or(""));
+    let mut manifest = Csv::new(&[
+        "ticket_code",
+        "product_id",
+        "status",
+        "voucher_token",
+        "batch_id",
+        "reseller_code",
+    ]);
+    let reseller = plan.reseller_code.as_deref();
     for round in plan.tickets.chunks(ROUND) {
         for ((code, product_id, status), (voucher, png)) in
             round.iter().zip(render_round(round, signer)?)
         {
             zip.start_file(format!("{code}.png"), stored).map_err(ze)?;
             zip.write_all(&png).map_err(io)?;
-            manifest.push_str(&format!(
-                "{code},{product_id},{status},{voucher},{},{reseller}\n",
-                plan.batch_id
-            ));
+            manifest.row([
+                Cell::from(code),
+                Cell::from(*product_id),
+                Cell::from(status.as_str()),
+                Cell::from(&voucher),
+                Cell::from(&plan.batch_id),
+                Cell::from(reseller),
+            ]);
         }
     }
     zip.start_file(

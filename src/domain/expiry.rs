@@ -5,7 +5,7 @@
 //! anyone. The transitions themselves belong to their tables: `reservations::expire_due`,
 //! `orders::expire_due`.
 
-use super::{idempotency, orders, sessions};
+use super::{idempotency, orders, sessions, settings};
 use crate::clock;
 use crate::db::Db;
 use crate::error::AppError;
@@ -16,13 +16,15 @@ pub struct Released {
     pub direct_orders: usize,
 }
 
-/// One run of the background job: expire holds, then forget old sessions and idempotency answers.
+/// One run of the background job: expire holds, then forget old sessions and idempotency answers
+/// and leave the heartbeat (so every run writes, and a database that cannot be written fails it).
 pub fn run_once(db: &Db) -> Result<Released, AppError> {
     let now = clock::now();
     let (reservations, direct_orders) = db.write(move |tx| orders::expire_due(tx, now))?;
     db.write(move |tx| {
         sessions::purge_expired(tx, now)?;
-        idempotency::purge_old(tx, now)
+        idempotency::purge_old(tx, now)?;
+        settings::beat(tx, now)
     })?;
     Ok(Released {
         reservations,

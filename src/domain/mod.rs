@@ -16,6 +16,7 @@ pub mod batches;
 pub mod billing;
 pub mod catalog;
 pub mod check;
+pub mod csv;
 pub mod direct_orders;
 pub mod expiry;
 pub mod gateway;
@@ -71,7 +72,13 @@ impl Ctx {
     /// value is the webhook secret when it was generated just now (to be shown once).
     pub fn open(config: Config) -> Result<(Ctx, Option<String>), AppError> {
         let db = Db::open_with(&config.database_path, config.db_options()?)?;
-        let secrets = settings::load_or_create(&db, config.payment_webhook_secret.as_deref())?;
+        let secrets = settings::load_or_create(&db, config.payment_webhook_secret.as_deref())
+            .map_err(|e| {
+                AppError::Config(format!(
+                    "database {}: cannot load the server's secrets: {e}",
+                    config.database_path.display()
+                ))
+            })?;
         let generated = secrets
             .webhook_secret_generated
             .then(|| secrets.webhook_secret.clone());

@@ -83,11 +83,12 @@ pub fn burn_time(password: &str) -> Result<(), AppError> {
     Ok(())
 }
 
-pub fn validate_new(password: &str) -> Result<(), AppError> {
+/// A new password is 10 to 200 characters (422 naming `field` otherwise).
+pub fn validate_new(password: &str, field: &str) -> Result<(), AppError> {
     let len = password.chars().count();
     if !(10..=200).contains(&len) {
         return Err(AppError::validation(
-            "password",
+            field,
             "must be 10 to 200 characters long",
         ));
     }

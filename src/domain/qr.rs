@@ -4,6 +4,10 @@
 //! All are `base64url(kind ‖ key id ‖ 12-byte ticket code ‖ [u32 expiry] ‖ 16-byte HMAC-SHA256)`:
 //! 46 / 40 / 46 characters, small enough for a low-density QR code that phone cameras read in poor
 //! light. The kind is signed too, so one kind never passes for another.
+//!
+//! A ticket code is its 12 random bytes in base64url, with the letter `T` in front for codes issued
+//! since the prefix (`ids::new_ticket_code`); the kind byte's [`PREFIXED`] bit says which, so old
+//! codes keep their old tokens and all kinds map back to exactly the stored code.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -20,6 +24,8 @@ type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 const LIVE: u8 = 1;
 const VOUCHER: u8 = 2;
 const DATED: u8 = 3;
+/// Set in the kind byte when the ticket code starts with `ids::TICKET_CODE_PREFIX`.
+const PREFIXED: u8 = 0x10;
 const KEY_ID: u8 = 1;
 const CODE_LEN: usize = 12;
 const MAC_LEN: usize = 16;
@@ -64,12 +70,16 @@ impl QrSigner {
         ticket_code: &str,
         expires_at: Option<OffsetDateTime>,
     ) -> Result<String, AppError> {
+        let (flag, random) = match ticket_code.strip_prefix(ids::TICKET_CODE_PREFIX) {
+            Some(rest) if rest.len() == 16 => (PREFIXED, rest),
+            _ => (0, ticket_code),
+        };
         let code = URL_SAFE_NO_PAD
-            .decode(ticket_code)
+            .decode(random)
             .ok()
             .filter(|c| c.len() == CODE_LEN)
             .ok_or_else(|| AppError::Internal("ticket code is not 12 bytes of base64url".into()))?;
-        let mut payload = vec![kind, KEY_ID];
+        let mut payload = vec![kind | flag, KEY_ID];
         payload.extend_from_slice(&code);
         if let Some(t) = expires_at {
             payload.extend_from_slice(&(t.unix_timestamp() as u32).to_be_bytes());
@@ -115,10 +125,11 @@ impl QrSigner {
         let raw = URL_SAFE_NO_PAD
             .decode(token.trim())
             .map_err(|_| AppError::QrInvalid)?;
-        let (kind, body_len) = match raw.first() {
-            Some(&LIVE) => (TokenKind::Live, 2 + CODE_LEN + 4),
-            Some(&VOUCHER) => (TokenKind::Voucher, 2 + CODE_LEN),
-            Some(&DATED) => (TokenKind::Dated, 2 + CODE_LEN + 4),
+        let first = raw.first().copied().unwrap_or(0);
+        let (kind, body_len) = match first & !PREFIXED {
+            LIVE => (TokenKind::Live, 2 + CODE_LEN + 4),
+            VOUCHER => (TokenKind::Voucher, 2 + CODE_LEN),
+            DATED => (TokenKind::Dated, 2 + CODE_LEN + 4),
             _ => return Err(AppError::QrInvalid),
         };
         if raw.len() != body_len + MAC_LEN || raw[1] != KEY_ID {
@@ -128,7 +139,11 @@ impl QrSigner {
         if !ids::constant_time_eq(&self.mac(payload), mac) {
             return Err(AppError::QrInvalid);
         }
-        let code = URL_SAFE_NO_PAD.encode(&payload[2..2 + CODE_LEN]);
+        let mut code = String::with_capacity(17);
+        if first & PREFIXED != 0 {
+            code.push(ids::TICKET_CODE_PREFIX);
+        }
+        URL_SAFE_NO_PAD.encode_string(&payload[2..2 + CODE_LEN], &mut code);
         if kind != TokenKind::Voucher {
             let expiry = u32::from_be_bytes(
                 payload[2 + CODE_LEN..]
@@ -296,6 +311,55 @@ mod tests {
             .unwrap();
         let mut bytes = URL_SAFE_NO_PAD.decode(&live).unwrap();
         bytes[0] = VOUCHER;
+        assert_eq!(
+            signer().verify(&URL_SAFE_NO_PAD.encode(&bytes), crate::clock::now()),
+            Err(AppError::QrInvalid)
+        );
+    }
+
+    #[test]
+    fn codes_issued_before_the_prefix_keep_their_tokens() {
+        // A code of the old form (16 characters, here one that starts with '-') and the voucher
+        // token an archive printed for it before the prefix existed: byte for byte as it was.
+        let old = "-AbCdEfGhIjKlMnO";
+        let mut payload = vec![VOUCHER, KEY_ID];
+        payload.extend_from_slice(&URL_SAFE_NO_PAD.decode(old).unwrap());
+        let mac = signer().mac(&payload);
+        payload.extend_from_slice(&mac);
+        let printed = URL_SAFE_NO_PAD.encode(&payload);
+        assert_eq!(signer().voucher_token(old).unwrap(), printed);
+        let now = crate::clock::now();
+        assert_eq!(
+            signer().verify(&printed, now).unwrap(),
+            (old.to_owned(), TokenKind::Voucher)
+        );
+        let (live, _) = signer().fresh(old).unwrap();
+        assert_eq!(signer().verify(&live, now).unwrap().0, old);
+    }
+
+    #[test]
+    fn new_codes_start_with_a_letter_and_round_trip_through_tokens() {
+        let now = crate::clock::now();
+        for _ in 0..2000 {
+            let code = ids::new_ticket_code();
+            assert_eq!(code.len(), 17);
+            assert!(code.starts_with(ids::TICKET_CODE_PREFIX), "{code}");
+            let (live, _) = signer().fresh(&code).unwrap();
+            assert_eq!(live.len(), 46);
+            assert_eq!(signer().verify(&live, now).unwrap().0, code);
+            let voucher = signer().voucher_token(&code).unwrap();
+            assert_eq!(voucher.len(), 40);
+            assert_eq!(signer().verify(&voucher, now).unwrap().0, code);
+        }
+    }
+
+    #[test]
+    fn the_prefix_flag_is_signed() {
+        let code = ids::new_ticket_code();
+        let mut bytes = URL_SAFE_NO_PAD
+            .decode(signer().voucher_token(&code).unwrap())
+            .unwrap();
+        bytes[0] &= !PREFIXED;
         assert_eq!(
             signer().verify(&URL_SAFE_NO_PAD.encode(&bytes), crate::clock::now()),
             Err(AppError::QrInvalid)

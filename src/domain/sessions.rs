@@ -43,7 +43,7 @@ fn find(conn: &Connection, token: &str) -> Result<Option<SessionUser>, AppError>
     }
     conn.try_query_row(
         "SELECT u.id, u.email, u.name, u.role FROM sessions s JOIN users u ON u.id = s.user_id
-         WHERE s.token_hash = ?1 AND s.expires_at > ?2",
+         WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND u.disabled_at IS NULL",
         params![
             ids::sha256_hex(token.as_bytes()),
             clock::to_db(clock::now())
@@ -63,6 +63,20 @@ pub(super) fn delete(tx: &Transaction<'_>, token: &str) -> Result<(), AppError> 
     tx.prepare_cached("DELETE FROM sessions WHERE token_hash = ?1")?
         .execute([ids::sha256_hex(token.as_bytes())])?;
     Ok(())
+}
+
+/// Ends every session of a user but the one presented with `keep` (if any); how many ended.
+pub(super) fn end_all_of(
+    tx: &Transaction<'_>,
+    user_id: i64,
+    keep: Option<&str>,
+) -> Result<usize, AppError> {
+    let keep = keep.map(|t| ids::sha256_hex(t.as_bytes()));
+    Ok(tx
+        .prepare_cached(
+            "DELETE FROM sessions WHERE user_id = ?1 AND (?2 IS NULL OR token_hash <> ?2)",
+        )?
+        .execute(params![user_id, keep])?)
 }
 
 /// Called by the expiry job.

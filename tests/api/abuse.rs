@@ -337,8 +337,9 @@ fn a_token_speaks_for_exactly_one_ticket() {
 
     // X's token with Y's ticket code spliced in, X's signature kept.
     let mut spliced = URL_SAFE_NO_PAD.decode(token_x).unwrap();
+    // A ticket code is `T` and the base64url of the 12 random bytes a token carries.
     let code_y = URL_SAFE_NO_PAD
-        .decode(y["ticket_code"].as_str().unwrap())
+        .decode(&y["ticket_code"].as_str().unwrap()[1..])
         .unwrap();
     spliced[2..14].copy_from_slice(&code_y);
     redeem(

@@ -47,6 +47,10 @@ const PARTNER_ACTIVE: &str = r#"{"status":"active"}"#;
 const NEW_KEY: &str = r#"{"label":"matrix"}"#;
 const NEW_USER: &str =
     r#"{"email":"matrix@example.com","password":"matrix password 1","role":"venue"}"#;
+const USER_PATCH: &str = r#"{"name":"Matrix Target"}"#;
+/// A wrong current password: 422 for whoever is logged in, and no fixture's password changes.
+const PASSWORD_CHANGE: &str =
+    r#"{"current_password":"not the password","new_password":"another long password"}"#;
 /// The seeded split of package 106: an allowed, unchanged allocation.
 const ALLOCATE: &str = r#"{"capacity":5000,"allocations":{"direct":3000,"ota":2000}}"#;
 const HOLIDAY: &str = r#"{"name":"Matrix Day"}"#;
@@ -124,6 +128,14 @@ pub const MATRIX: &[Row] = &[
     (Method::Post,   "/api/admin/partners/{partner_a}/api-keys",  Some(NEW_KEY),        [401, 401, 401, 401, 401, 401, 401, 403, 403, 403, 201]),
     (Method::Delete, "/api/admin/api-keys/{revoked_key_id}",      None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 403, 200]),
     (Method::Post,   "/api/admin/users",                          Some(NEW_USER),       [401, 401, 401, 401, 401, 401, 401, 403, 403, 403, 201]),
+    (Method::Get,    "/api/admin/users",                          None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 403, 200]),
+    (Method::Get,    "/api/admin/users/{user}",                   None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 403, 200]),
+    (Method::Patch,  "/api/admin/users/{user}",                   Some(USER_PATCH),     [401, 401, 401, 401, 401, 401, 401, 403, 403, 403, 200]),
+    (Method::Post,   "/api/admin/users/{user}/reset-password",    None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 403, 200]),
+    (Method::Post,   "/api/admin/users/{user}/disable",           None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 403, 200]),
+    (Method::Post,   "/api/admin/users/{user}/enable",            None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 403, 200]),
+    (Method::Post,   "/api/admin/users/{user}/unlock",            None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 403, 200]),
+    (Method::Post,   "/api/me/password",                          Some(PASSWORD_CHANGE), [401, 401, 401, 401, 401, 401, 401, 422, 422, 422, 422]),
     (Method::Get,    "/api/admin/inventory",                      None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 200]),
     (Method::Put,    "/api/admin/inventory/{product}",            Some(ALLOCATE),       [401, 401, 401, 401, 401, 401, 401, 403, 403, 403, 200]),
     (Method::Get,    "/api/admin/reports/reconciliation",         None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 200]),
@@ -222,6 +234,10 @@ impl World {
         ids.insert("holiday", "2031-12-26".to_owned());
         ids.insert("new_holiday", "2031-01-02".to_owned());
         ids.insert("product", "106".to_owned());
+        ids.insert(
+            "user",
+            new_user(app.db(), "target@example.com", Role::Venue).to_string(),
+        );
         app.sql("INSERT INTO holidays (date, name) VALUES ('2031-12-26', 'Boxing Day')");
 
         for (name, p) in [("res", &a), ("res_del", &a), ("res_ord", &a), ("b_res", &b)] {

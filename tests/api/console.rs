@@ -603,6 +603,50 @@ fn staff_console_in_a_real_browser() {
     assert_no_error(&b);
     b.screenshot("06-audit");
 
+    // --- users: create a venue account with a generated password, disable, enable, reset
+    b.click("a[href=\"#/users\"]");
+    b.find("[data-testid=users-table] tr[data-email=\"scanner@example.com\"]");
+    b.type_into("#new-user-email", "gate3@example.com");
+    b.type_into("#new-user-name", "Gate 3");
+    b.click("#new-user-role option[value=venue]");
+    b.click("[data-testid=create-user]");
+    let password = b.wait_js(
+        "the new user's password",
+        "return document.querySelector('[data-testid=new-password] [data-testid=new-password-value]')?.textContent",
+        json!([]),
+    );
+    let password = password.as_str().unwrap().to_owned();
+    let gate_row = "[data-testid=users-table] tr[data-email=\"gate3@example.com\"]";
+    b.find(gate_row);
+    let (status, gate_token) = login(&agent, &base, "gate3@example.com", &password);
+    assert_eq!(status, 200, "the shown password works");
+    b.screenshot("07-users-new-password");
+    // The confirmation dialogs say yes.
+    b.js("window.confirm = () => true", json!([]));
+    b.click(&format!("{gate_row} [data-testid=disable-user]"));
+    b.find(&format!("{gate_row}[data-status=disabled]"));
+    assert_eq!(
+        me_status(&agent, &base, &gate_token),
+        401,
+        "the disabled user's session ended"
+    );
+    assert_eq!(login(&agent, &base, "gate3@example.com", &password).0, 401);
+    b.click(&format!("{gate_row} [data-testid=enable-user]"));
+    b.find(&format!("{gate_row}[data-status=active]"));
+    b.click(&format!("{gate_row} [data-testid=reset-password]"));
+    let reset = b.wait_js(
+        "the reset password",
+        "const v = document.querySelector('[data-testid=new-password] [data-testid=new-password-value]')?.textContent; return v !== arguments[0] && v",
+        json!([password]),
+    );
+    assert_eq!(login(&agent, &base, "gate3@example.com", &password).0, 401);
+    assert_eq!(
+        login(&agent, &base, "gate3@example.com", reset.as_str().unwrap()).0,
+        200
+    );
+    assert_no_error(&b);
+    b.screenshot("08-users");
+
     // --- log out, log in as venue staff: the scanner redeems the sold voucher
     b.click("[data-testid=logout]");
     b.find("#email");
@@ -651,7 +695,7 @@ fn staff_console_in_a_real_browser() {
         "1"
     );
     assert!(b.text("[data-testid=scan-result]").contains("ACCEPTED"));
-    b.screenshot("07-scanner-accepted");
+    b.screenshot("09-scanner-accepted");
 
     // --- the server agrees
     let (status, t) = api(
@@ -669,6 +713,36 @@ fn staff_console_in_a_real_browser() {
         .find(|e| e["function_code"] == "ferry")
         .expect("a ferry entitlement");
     assert_eq!(ferry["remaining_uses"], 1);
+
+    // --- the venue user changes their own password (their email in the header leads there)
+    b.click("[data-testid=user-email]");
+    b.type_into("#current-password", PASSWORD);
+    b.type_into("#new-password", "the scanner's new passphrase");
+    b.type_into("#confirm-password", "the scanner's new passphrase");
+    b.click("[data-testid=change-password]");
+    b.find("[data-testid=password-changed]");
+    assert_eq!(login(&agent, &base, "scanner@example.com", PASSWORD).0, 401);
+    assert_eq!(
+        login(
+            &agent,
+            &base,
+            "scanner@example.com",
+            "the scanner's new passphrase"
+        )
+        .0,
+        200
+    );
+    b.screenshot("10-account");
+
+    // --- the docs page works under the console's Content-Security-Policy
+    b.goto(&format!("{base}/docs/index.html"));
+    b.wait_js(
+        "the API docs",
+        "return document.querySelector('.swagger-ui .info .title')?.textContent.includes('Gangway')",
+        json!([]),
+    );
+    b.find(".swagger-ui .opblock");
+    b.screenshot("11-docs");
 
     let errors: Vec<String> = b
         .console_log()
@@ -701,11 +775,29 @@ fn assert_no_error(b: &Browser) {
     );
 }
 
-fn login_token(agent: &ureq::Agent, base: &str, email: &str) -> String {
+/// A login over the API: the status and the token.
+fn login(agent: &ureq::Agent, base: &str, email: &str, password: &str) -> (u16, String) {
     let mut r = agent
         .post(&format!("{base}/api/auth/login"))
-        .send_json(json!({"email": email, "password": PASSWORD}))
+        .send_json(json!({"email": email, "password": password}))
         .unwrap();
-    let v: Value = r.body_mut().read_json().unwrap();
-    v["token"].as_str().expect("a login token").to_owned()
+    let status = r.status().as_u16();
+    let v: Value = r.body_mut().read_json().unwrap_or(Value::Null);
+    (status, v["token"].as_str().unwrap_or_default().to_owned())
+}
+
+fn me_status(agent: &ureq::Agent, base: &str, token: &str) -> u16 {
+    agent
+        .get(&format!("{base}/api/me"))
+        .header("Authorization", &format!("Bearer {token}"))
+        .call()
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+fn login_token(agent: &ureq::Agent, base: &str, email: &str) -> String {
+    let (status, token) = login(agent, base, email, PASSWORD);
+    assert_eq!(status, 200, "login of {email}");
+    token
 }

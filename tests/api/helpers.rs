@@ -117,9 +117,15 @@ pub struct Req<'a> {
     body: Option<Vec<u8>>,
     content_type: Option<ContentType>,
     headers: Vec<(String, String)>,
+    remote: Option<std::net::SocketAddr>,
 }
 
 impl<'a> Req<'a> {
+    /// Sends the request from this client address (the socket's peer).
+    pub fn from(mut self, ip: &str) -> Self {
+        self.remote = Some(std::net::SocketAddr::new(ip.parse().expect("an IP"), 40000));
+        self
+    }
     pub fn cred(mut self, cred: &Cred) -> Self {
         self.cred = cred.clone();
         self
@@ -147,6 +153,9 @@ impl<'a> Req<'a> {
 
     pub fn send(self) -> Resp {
         let mut req = self.app.client.req(self.method, self.path.clone());
+        if let Some(remote) = self.remote {
+            req = req.remote(remote);
+        }
         match &self.cred {
             Cred::None => {}
             Cred::Key(k) => req.add_header(Header::new("X-API-Key", k.clone())),
@@ -207,6 +216,7 @@ impl TestApp {
             body: None,
             content_type: None,
             headers: vec![],
+            remote: None,
         }
     }
     pub fn get(&self, path: &str) -> Req<'_> {
@@ -548,38 +558,50 @@ impl Server {
         body: Option<&Value>,
         headers: &[(&str, &str)],
     ) -> (u16, Value) {
-        let url = format!("{}{path}", self.base);
-        let agent = http();
-        let mut req = ureq::http::Request::builder().method(method).uri(&url);
-        match cred {
-            Cred::None => {}
-            Cred::Key(k) => req = req.header("X-API-Key", k),
-            Cred::Bearer(t) => req = req.header("Authorization", format!("Bearer {t}")),
-        }
-        for (n, v) in headers {
-            req = req.header(*n, *v);
-        }
-        let result = match body {
-            Some(b) => agent.run(
-                req.header("Content-Type", "application/json")
-                    .body(serde_json::to_vec(b).unwrap())
-                    .unwrap(),
-            ),
-            None => agent.run(req.body(()).unwrap()),
-        };
-        let mut res = result.expect("HTTP exchange");
-        let status = res.status().as_u16();
-        let bytes = res
-            .body_mut()
-            .with_config()
-            .limit(64 * 1024 * 1024)
-            .read_to_vec()
-            .unwrap_or_default();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
+        call_at(&self.base, method, path, cred, body, headers)
     }
+}
+
+/// One request over real HTTP to the server at `base`; any status comes back as a value.
+pub fn call_at(
+    base: &str,
+    method: &str,
+    path: &str,
+    cred: &Cred,
+    body: Option<&Value>,
+    headers: &[(&str, &str)],
+) -> (u16, Value) {
+    let url = format!("{base}{path}");
+    let agent = http();
+    let mut req = ureq::http::Request::builder().method(method).uri(&url);
+    match cred {
+        Cred::None => {}
+        Cred::Key(k) => req = req.header("X-API-Key", k),
+        Cred::Bearer(t) => req = req.header("Authorization", format!("Bearer {t}")),
+    }
+    for (n, v) in headers {
+        req = req.header(*n, *v);
+    }
+    let result = match body {
+        Some(b) => agent.run(
+            req.header("Content-Type", "application/json")
+                .body(serde_json::to_vec(b).unwrap())
+                .unwrap(),
+        ),
+        None => agent.run(req.body(()).unwrap()),
+    };
+    let mut res = result.expect("HTTP exchange");
+    let status = res.status().as_u16();
+    let bytes = res
+        .body_mut()
+        .with_config()
+        .limit(64 * 1024 * 1024)
+        .read_to_vec()
+        .unwrap_or_default();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }
 
 impl Drop for Server {

@@ -480,7 +480,8 @@ fn targets(w: &World) -> Vec<Target> {
             json!({"email": "u@example.com", "password": "a long password", "role": "staff", "name": "U"}),
             vec![
                 ("/email", Key, true),
-                ("/password", Text, true),
+                // Optional: left out, the server generates one.
+                ("/password", Text, false),
                 ("/role", Key, true),
                 ("/name", Text, false),
             ],

@@ -21,3 +21,6 @@ mod payments;
 mod qr_redeem;
 mod races;
 mod replication;
+mod security;
+mod storage;
+mod users;

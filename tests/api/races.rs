@@ -193,12 +193,19 @@ fn the_background_job_releases_expired_holds_on_its_own() {
 #[test]
 fn password_guessing_from_one_address_hits_a_wall() {
     let server = Server::start();
-    let guess = json!({"email": "someone@example.com", "password": "guess-guess-guess"});
+    // A different email each time: the per-account lock is not what stops this.
+    let guess = |n: u32| json!({"email": format!("someone{n}@example.com"), "password": "guess-guess-guess"});
     for attempt in 1..=gangway::api::guards::LOGIN_ATTEMPTS_PER_MINUTE {
-        let (status, body) = server.call("POST", "/api/auth/login", &Cred::None, Some(&guess), &[]);
+        let (status, body) = server.call(
+            "POST",
+            "/api/auth/login",
+            &Cred::None,
+            Some(&guess(attempt)),
+            &[],
+        );
         assert_eq!(status, 401, "attempt {attempt}: {body}");
     }
-    let (status, body) = server.call("POST", "/api/auth/login", &Cred::None, Some(&guess), &[]);
+    let (status, body) = server.call("POST", "/api/auth/login", &Cred::None, Some(&guess(0)), &[]);
     assert_eq!(
         (status, body["code"].as_str()),
         (429, Some("RATE_LIMITED")),

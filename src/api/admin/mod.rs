@@ -5,6 +5,7 @@ mod backups;
 mod partners;
 mod reports;
 mod stock;
+mod users;
 
 use rocket_okapi::okapi::openapi3::OpenApi;
 use rocket_okapi::settings::OpenApiSettings;
@@ -15,5 +16,6 @@ pub fn routes(settings: &OpenApiSettings) -> (Vec<rocket::Route>, OpenApi) {
         stock::routes(settings),
         reports::routes(settings),
         backups::routes(settings),
+        users::routes(settings),
     ])
 }

@@ -1,4 +1,4 @@
-//! Partners, their API keys, and user accounts.
+//! Partners and their API keys.
 
 use rocket::serde::json::Json;
 use rocket::{delete, get, patch, post};
@@ -11,14 +11,12 @@ use crate::api::body::Body;
 use crate::api::guards::{Admin, Staff};
 use crate::api::paging::Items;
 use crate::api::{answer, created, run, ApiResult, App, CreatedJson};
-use crate::domain::accounts::{self, NewAccount};
 use crate::domain::partners::{self, ApiKeyInfo, CreatedKey, Partner};
-use crate::domain::users::User;
 
 pub fn routes(
     settings: &OpenApiSettings,
 ) -> (Vec<rocket::Route>, rocket_okapi::okapi::openapi3::OpenApi) {
-    openapi_get_routes_spec![settings: create_partner, list_partners, update_partner, create_key, revoke_key, create_user]
+    openapi_get_routes_spec![settings: create_partner, list_partners, update_partner, create_key, revoke_key]
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -111,18 +109,4 @@ async fn create_key(
 async fn revoke_key(app: App, admin: Admin, key_id: i64) -> ApiResult<Json<ApiKeyInfo>> {
     let actor = admin.actor();
     answer(&app, move |ctx| partners::revoke_key(ctx, key_id, actor)).await
-}
-
-/// Creates a user of any role (venue scanners, staff, admins).
-#[openapi(tag = "Admin")]
-#[post("/users", data = "<body>")]
-async fn create_user(
-    app: App,
-    admin: Admin,
-    body: Body<NewAccount>,
-) -> ApiResult<CreatedJson<User>> {
-    let account = body.0;
-    let actor = admin.actor();
-    let user = run(&app, move |ctx| accounts::create(&ctx.db, &account, actor)).await?;
-    Ok(created(format!("/api/admin/users/{}", user.user_id), user))
 }
