@@ -11,6 +11,8 @@ use zip::{CompressionMethod, ZipWriter};
 
 use super::audit::{self, Actor};
 use super::batches::{self, Scope};
+use super::catalog;
+use super::csv::{Cell, Csv};
 use super::qr::{self, QrSigner};
 use super::tickets::rows::TicketStatus;
 use crate::db::Db;
@@ -20,6 +22,9 @@ use crate::error::AppError;
 pub struct ArchivePlan {
     pub batch_id: String,
     pub reseller_code: Option<String>,
+    /// The package's name and the batch's (provisional) sales-period end, for the manifest.
+    package_name: String,
+    sales_period_end: String,
     tickets: Vec<(String, i64, TicketStatus)>,
 }
 
@@ -43,25 +48,13 @@ pub fn prepare_download(
             serde_json::json!({"tickets": tickets.len()}),
         )?;
         Ok(ArchivePlan {
+            package_name: catalog::product(tx, batch.product_id, "product_id")?.name,
+            sales_period_end: batch.expires_at,
             batch_id: batch.batch_id,
             reseller_code: batch.reseller_code,
             tickets,
         })
     })
-}
-
-fn csv_field(s: &str) -> String {
-    // Defuse spreadsheet formulas and quote anything CSV would misread.
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
 }
 
 /// Tickets rendered per round: enough to keep every core busy, few enough to bound memory.
@@ -107,19 +100,33 @@ pub fn write<W: Write>(plan: &ArchivePlan, signer: &QrSigner, out: W) -> Result<
     let ze = |e: zip::result::ZipError| AppError::Internal(format!("archive: {e}"));
     let mut zip = ZipWriter::new_stream(out);
     let stored = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
-    let mut manifest =
-        String::from("ticket_code,product_id,status,voucher_token,batch_id,reseller_code\n");
-    let reseller = csv_field(plan.reseller_code.as_deref().unwrap_or(""));
+    // The contract's six columns first; later columns are additions.
+    let mut manifest = Csv::new(&[
+        "ticket_code",
+        "product_id",
+        "status",
+        "voucher_token",
+        "batch_id",
+        "reseller_code",
+        "package_name",
+        "sales_period_end",
+    ]);
     for round in plan.tickets.chunks(ROUND) {
         for ((code, product_id, status), (voucher, png)) in
             round.iter().zip(render_round(round, signer)?)
         {
             zip.start_file(format!("{code}.png"), stored).map_err(ze)?;
             zip.write_all(&png).map_err(io)?;
-            manifest.push_str(&format!(
-                "{code},{product_id},{status},{voucher},{},{reseller}\n",
-                plan.batch_id
-            ));
+            manifest.row([
+                Cell::Text(code),
+                Cell::Int(*product_id),
+                Cell::Text(status.as_str()),
+                Cell::Text(&voucher),
+                Cell::Text(&plan.batch_id),
+                plan.reseller_code.as_deref().into(),
+                Cell::Text(&plan.package_name),
+                Cell::Text(&plan.sales_period_end),
+            ]);
         }
     }
     zip.start_file(
@@ -127,7 +134,7 @@ pub fn write<W: Write>(plan: &ArchivePlan, signer: &QrSigner, out: W) -> Result<
         SimpleFileOptions::default().compression_method(CompressionMethod::Deflated),
     )
     .map_err(ze)?;
-    zip.write_all(manifest.as_bytes()).map_err(io)?;
+    zip.write_all(manifest.finish().as_bytes()).map_err(io)?;
     zip.finish().map_err(ze)?.flush().map_err(io)?;
     Ok(())
 }

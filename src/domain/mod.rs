@@ -14,6 +14,7 @@ pub mod availability;
 pub mod batches;
 pub mod billing;
 pub mod catalog;
+pub mod csv;
 pub mod direct_orders;
 pub mod expiry;
 pub mod gateway;
