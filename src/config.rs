@@ -25,6 +25,8 @@ pub struct Config {
     pub currency: String,
     /// The venue's IANA time zone.
     pub timezone: String,
+    /// Days before or after its visit date on which a dated ticket still redeems (0: that day only).
+    pub visit_grace_days: i64,
     pub session_ttl_hours: i64,
     pub db_read_pool_size: u32,
 }
@@ -81,6 +83,11 @@ impl Config {
             ));
         }
         crate::domain::venue::VenueClock::new(&self.timezone)?;
+        if !(0..=30).contains(&self.visit_grace_days) {
+            return Err(AppError::Config(
+                "visit_grace_days must be between 0 and 30".into(),
+            ));
+        }
         if matches!(&self.payment_webhook_secret, Some(s) if s.len() < 16) {
             return Err(AppError::Config(
                 "payment_webhook_secret must be at least 16 characters".into(),

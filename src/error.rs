@@ -18,15 +18,24 @@ pub enum AppError {
     OrderAlreadyPaid,
     TicketNotActive(String),
     NoRemainingUses(String),
+    /// A dated ticket presented on another day than its visit date (the detail names the date).
+    WrongVisitDate(String),
     InvalidState(String),
     DuplicateResellerCode,
     PayloadTooLarge,
     UnsupportedMediaType,
-    Validation { field: String, detail: String },
+    Validation {
+        field: String,
+        detail: String,
+    },
     IdempotencyKeyReused,
     QrInvalid,
     QrExpired,
-    RateLimited { retry_after_secs: u64 },
+    /// A camera frame in which no QR code could be read.
+    QrNotFound,
+    RateLimited {
+        retry_after_secs: u64,
+    },
     Unavailable(String),
     Config(String),
     Internal(String),
@@ -63,11 +72,12 @@ impl AppError {
             | OrderAlreadyPaid
             | TicketNotActive(_)
             | NoRemainingUses(_)
+            | WrongVisitDate(_)
             | InvalidState(_)
             | DuplicateResellerCode => 409,
             PayloadTooLarge => 413,
             UnsupportedMediaType => 415,
-            Validation { .. } | IdempotencyKeyReused | QrInvalid | QrExpired => 422,
+            Validation { .. } | IdempotencyKeyReused | QrInvalid | QrExpired | QrNotFound => 422,
             RateLimited { .. } => 429,
             Unavailable(_) => 503,
             Config(_) | Internal(_) => 500,
@@ -87,6 +97,7 @@ impl AppError {
             OrderAlreadyPaid => "ORDER_ALREADY_PAID",
             TicketNotActive(_) => "TICKET_NOT_ACTIVE",
             NoRemainingUses(_) => "NO_REMAINING_USES",
+            WrongVisitDate(_) => "WRONG_VISIT_DATE",
             InvalidState(_) => "INVALID_STATE",
             DuplicateResellerCode => "DUPLICATE_RESELLER_CODE",
             PayloadTooLarge => "PAYLOAD_TOO_LARGE",
@@ -95,6 +106,7 @@ impl AppError {
             IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
             QrInvalid => "QR_INVALID",
             QrExpired => "QR_EXPIRED",
+            QrNotFound => "QR_NOT_FOUND",
             RateLimited { .. } => "RATE_LIMITED",
             Unavailable(_) => "SERVICE_UNAVAILABLE",
             Config(_) | Internal(_) => "INTERNAL_ERROR",
@@ -110,6 +122,7 @@ impl AppError {
             | ReservationNotActive(d)
             | TicketNotActive(d)
             | NoRemainingUses(d)
+            | WrongVisitDate(d)
             | InvalidState(d) => d.clone(),
             Validation { field, detail } => format!("{field}: {detail}"),
             Unauthenticated => "Missing or invalid credentials.".into(),
@@ -118,12 +131,15 @@ impl AppError {
             OrderAlreadyPaid => "The order is already paid with another payment reference.".into(),
             DuplicateResellerCode => "This reseller code is already used by this partner.".into(),
             PayloadTooLarge => "The request body is larger than the limit of 1 MiB.".into(),
-            UnsupportedMediaType => "Send the body as application/json.".into(),
+            UnsupportedMediaType => {
+                "Send the body in the content type this route takes (application/json; a camera frame as image/jpeg or image/png).".into()
+            }
             IdempotencyKeyReused => {
                 "This Idempotency-Key was already used with a different request.".into()
             }
             QrInvalid => "The QR token is not a valid Gangway token.".into(),
             QrExpired => "The QR token has expired; generate a fresh one.".into(),
+            QrNotFound => "No QR code could be read in this image.".into(),
             RateLimited { retry_after_secs } => {
                 format!("Rate limit exceeded; retry in {retry_after_secs} s.")
             }

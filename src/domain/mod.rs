@@ -13,6 +13,7 @@ pub mod audit;
 pub mod availability;
 pub mod batches;
 pub mod billing;
+pub mod camera;
 pub mod catalog;
 pub mod csv;
 pub mod direct_orders;

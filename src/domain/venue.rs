@@ -65,6 +65,17 @@ impl VenueClock {
         OffsetDateTime::from_unix_timestamp(start).unwrap_or_else(|_| date.midnight().assume_utc())
     }
 
+    /// When `t` was, in the venue's words: `09:12` today, `2026-12-01 09:12` on another day.
+    pub fn when(&self, t: OffsetDateTime) -> String {
+        let local = t.to_offset(self.offset_at(t));
+        let time = format!("{:02}:{:02}", local.hour(), local.minute());
+        if local.date() == self.today() {
+            time
+        } else {
+            format!("{} {time}", clock::date_to_db(local.date()))
+        }
+    }
+
     /// The venue's UTC offset on a local date (at the start of that day).
     pub fn offset_on(&self, date: Date) -> UtcOffset {
         self.offset_at(self.start_of(date))

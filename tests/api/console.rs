@@ -427,7 +427,7 @@ fn staff_console_in_a_real_browser() {
         Some(json!({
             "customer_details": {"name": "Mei Chen", "email": "mei@example.com"},
             "customer_type": "adult",
-            "visit_date": weekday_ahead(),
+            "visit_date": today(),
             "payment_reference": "KIOSK-0001",
         })),
     );

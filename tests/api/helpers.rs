@@ -265,12 +265,24 @@ impl TestApp {
 
     /// Reserve, order (all adults, a weekday 30+ days ahead) and activate: returns the activation.
     pub fn paid_order(&self, p: &TestPartner, product_id: i64, quantity: i64) -> Value {
+        self.paid_order_on(p, product_id, quantity, &weekday_ahead())
+    }
+
+    /// Like `paid_order`, for a visit on `visit_date` (tickets redeem only on their visit date).
+    pub fn paid_order_on(
+        &self,
+        p: &TestPartner,
+        product_id: i64,
+        quantity: i64,
+        visit_date: &str,
+    ) -> Value {
         let r = self.reserve(p, product_id, quantity).expect(201);
         let order = self
-            .order(
+            .order_on(
                 p,
                 r.body["reservation_id"].as_str().unwrap(),
                 &[("adult", quantity)],
+                visit_date,
             )
             .expect(201);
         let order_id = order.body["order_id"].as_str().unwrap();
@@ -283,6 +295,16 @@ impl TestApp {
     }
 
     pub fn order(&self, p: &TestPartner, reservation_id: &str, breakdown: &[(&str, i64)]) -> Resp {
+        self.order_on(p, reservation_id, breakdown, &weekday_ahead())
+    }
+
+    pub fn order_on(
+        &self,
+        p: &TestPartner,
+        reservation_id: &str,
+        breakdown: &[(&str, i64)],
+        visit_date: &str,
+    ) -> Resp {
         let breakdown: Vec<Value> = breakdown
             .iter()
             .map(|(t, n)| json!({"customer_type": t, "count": n}))
@@ -292,7 +314,7 @@ impl TestApp {
             .json(&json!({
                 "reservation_id": reservation_id,
                 "customer_details": {"name": "Mei Chen", "email": "mei@example.com", "phone": "+852 5555 0101"},
-                "pricing_context": {"visit_date": weekday_ahead(), "customer_breakdown": breakdown}
+                "pricing_context": {"visit_date": visit_date, "customer_breakdown": breakdown}
             }))
             .send()
     }
@@ -320,9 +342,9 @@ impl TestApp {
         self.post("/api/auth/login").json(&body).send()
     }
 
-    /// A paid order of one unit of `product_id`: its ticket.
+    /// A paid order of one unit of `product_id` for a visit today: its ticket.
     pub fn sold_ticket(&self, p: &TestPartner, product_id: i64) -> Value {
-        self.paid_order(p, product_id, 1)["tickets"][0].clone()
+        self.paid_order_on(p, product_id, 1, &today())["tickets"][0].clone()
     }
 
     /// A scanner at the gate presents a token for one function code.
@@ -363,6 +385,15 @@ impl TestApp {
     pub fn expire_reservation(&self, id: &str) {
         self.sql(&format!(
             "UPDATE reservations SET reserved_until = '2020-01-01T00:00:00Z' WHERE id = '{id}'"
+        ));
+    }
+
+    /// The day of the visit comes: every dated ticket is for today. For tests that price a
+    /// weekday ahead and then scan (a ticket redeems only on its visit date).
+    pub fn visit_day_comes(&self) {
+        self.sql(&format!(
+            "UPDATE tickets SET visit_date = '{}' WHERE visit_date IS NOT NULL",
+            today()
         ));
     }
 
@@ -423,6 +454,11 @@ pub fn signature(body: &[u8], t: i64) -> String {
         "t={t},v1={}",
         hex::encode(gangway::domain::gateway::sign(WEBHOOK_SECRET, t, body))
     )
+}
+
+/// The venue's date today (the test venue is in UTC).
+pub fn today() -> String {
+    gangway::clock::date_to_db(time::OffsetDateTime::now_utc().date())
 }
 
 /// A Wednesday at least 30 days ahead (weekday prices).

@@ -3,6 +3,7 @@
 //! a reseller sells it, cancelling. Issuing is a step of payment (`payments.rs`) and of batches;
 //! redemption, which moves ACTIVE to USED, is `redemption.rs`.
 
+pub(in crate::domain) mod card;
 pub(in crate::domain) mod rows;
 pub(in crate::domain) mod views;
 
@@ -19,6 +20,7 @@ use super::Ctx;
 use crate::error::AppError;
 use rows::{Sale, TicketRow};
 
+pub use card::{EntitlementUses, TicketCard};
 pub use rows::{Owner, RemainingUses, TicketFilter, TicketStatus};
 pub use views::{DistributionChain, Ticket};
 
