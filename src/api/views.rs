@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::paging::Listed;
-use crate::domain::audit::AuditEntry;
+use crate::domain::audit::{AuditAction, AuditEntry};
 use crate::domain::batches::{Batch, BatchDetail, CreatedBatch, Scope};
 use crate::domain::catalog::Holiday;
 use crate::domain::inventory::StockRow;
@@ -30,6 +30,7 @@ listed! {
     Ticket => "tickets",
     Reseller => "resellers",
     AuditEntry => "entries",
+    AuditAction => "actions",
     BatchView => "batches",
     Partner => "partners",
     StockRow => "inventory",

@@ -6,12 +6,13 @@ use rocket_okapi::settings::OpenApiSettings;
 use rocket_okapi::{openapi, openapi_get_routes_spec};
 
 use crate::api::guards::Staff;
+use crate::api::paging::Items;
 use crate::api::paging::{query_int, query_time, Page, Paged};
 use crate::api::shared::{archive, batch_list, reseller_list, summary};
 use crate::api::views::{BatchDetailView, BatchView};
 use crate::api::zip::ZipStream;
 use crate::api::{answer, run, ApiResult, App};
-use crate::domain::audit::{self, AuditEntry, AuditFilter};
+use crate::domain::audit::{self, AuditAction, AuditEntry, AuditFilter};
 use crate::domain::batches::{self, Scope};
 use crate::domain::billing::BillingSummary;
 use crate::domain::partners;
@@ -21,7 +22,7 @@ use crate::domain::resellers::Reseller;
 pub fn routes(
     settings: &OpenApiSettings,
 ) -> (Vec<rocket::Route>, rocket_okapi::okapi::openapi3::OpenApi) {
-    openapi_get_routes_spec![settings: sales, audit_log, list_batches, get_batch, batch_archive, partner_resellers, partner_billing]
+    openapi_get_routes_spec![settings: sales, audit_log, audit_actions, list_batches, get_batch, batch_archive, partner_resellers, partner_billing]
 }
 
 /// Tickets sold and gross revenue per day (UTC) over the last `days` days (1–366, default 14).
@@ -32,7 +33,8 @@ async fn sales(app: App, _staff: Staff, days: Option<String>) -> ApiResult<Json<
     answer(&app, move |ctx| reports::sales(ctx, days)).await
 }
 
-/// The audit log, newest first.
+/// The audit log, newest first. `action` is an action code (`ticket.redeem`) or its name
+/// (`Ticket redeemed`, see `/api/admin/audit/actions`).
 #[openapi(tag = "Admin")]
 #[get("/audit?<partner_id>&<action>&<from>&<to>&<page>&<limit>")]
 #[allow(clippy::too_many_arguments)]
@@ -58,6 +60,13 @@ async fn audit_log(
     })
     .await?;
     Ok(Json(p.of(found)))
+}
+
+/// The actions the audit log records, with the names the console shows; `action=` accepts either.
+#[openapi(tag = "Admin")]
+#[get("/audit/actions")]
+async fn audit_actions(_staff: Staff) -> Json<Items<AuditAction>> {
+    Json(Items(audit::actions()))
 }
 
 /// Every partner's batches, newest first.
