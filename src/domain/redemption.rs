@@ -172,14 +172,20 @@ fn redeem_step(
     };
     let now = clock::to_db(clock::now());
     let status = ticket_rows::finish_if_used_up(tx, &ticket, &now)?;
-    let after = ticket_rows::find(tx, &code, Owner::Operator)?;
+    let mut after = ticket_card::card(tx, &ticket_rows::find(tx, &code, Owner::Operator)?)?;
+    // This use is recorded below, with the answer that names it.
+    for e in after.entitlements.iter_mut() {
+        if e.function_code == scan.function_code {
+            e.last_used_at = Some(now.clone());
+        }
+    }
     let result = Redeemed {
         ticket_code: code.clone(),
         function_code: scan.function_code.clone(),
         remaining_uses: remaining,
         ticket_status: status,
         redeemed_at: now.clone(),
-        ticket: Some(ticket_card::card(tx, &after)?),
+        ticket: Some(after),
         visit_date_overridden: overridden,
     };
     record(tx, &ticket, scan, by, &result, gate)?;

@@ -129,6 +129,7 @@ pub const MATRIX: &[Row] = &[
     (Method::Get,    "/api/admin/reports/reconciliation",         None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 200]),
     (Method::Get,    "/api/admin/reports/sales",                  None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 200]),
     (Method::Get,    "/api/admin/audit",                          None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 200]),
+    (Method::Get,    "/api/admin/audit/actions",                  None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 200]),
     (Method::Get,    "/api/admin/batches",                        None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 200]),
     (Method::Get,    "/api/admin/batches/{batch}",                None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 200]),
     (Method::Get,    "/api/admin/batches/{batch}/archive.zip",    None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 200]),
