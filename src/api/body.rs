@@ -6,12 +6,12 @@ use rocket::data::{self, Data, FromData, ToByteUnit};
 use rocket::outcome::Outcome;
 use rocket::request::Request;
 use rocket_okapi::gen::OpenApiGenerator;
-use rocket_okapi::okapi::openapi3::{MediaType, RequestBody};
-use rocket_okapi::okapi::schemars::schema::{InstanceType, SchemaObject};
+use rocket_okapi::okapi::openapi3::RequestBody;
 use rocket_okapi::request::OpenApiFromData;
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
+use super::docs::media_content;
 use super::problem::stash;
 use crate::error::AppError;
 
@@ -141,24 +141,9 @@ impl<'r> FromData<'r> for Frame {
 
 impl<'r> OpenApiFromData<'r> for Frame {
     fn request_body(_: &mut OpenApiGenerator) -> rocket_okapi::Result<RequestBody> {
-        let binary = SchemaObject {
-            instance_type: Some(InstanceType::String.into()),
-            format: Some("binary".into()),
-            ..Default::default()
-        };
-        let content = FRAME_TYPES
-            .iter()
-            .map(|t| {
-                let media = MediaType {
-                    schema: Some(binary.clone()),
-                    ..Default::default()
-                };
-                ((*t).to_owned(), media)
-            })
-            .collect();
         Ok(RequestBody {
             description: Some("A camera frame, at most 1 MiB.".into()),
-            content,
+            content: media_content(&FRAME_TYPES, true),
             required: true,
             ..Default::default()
         })

@@ -9,7 +9,7 @@ use crate::domain::audit::{AuditAction, AuditEntry};
 use crate::domain::batches::{Batch, BatchDetail, CreatedBatch, Scope};
 use crate::domain::catalog::Holiday;
 use crate::domain::inventory::StockRow;
-use crate::domain::orders::Order;
+use crate::domain::orders::{Order, OrderSummary};
 use crate::domain::partners::Partner;
 use crate::domain::resellers::Reseller;
 use crate::domain::tickets::Ticket;
@@ -35,6 +35,7 @@ listed! {
     Partner => "partners",
     StockRow => "inventory",
     Holiday => "holidays",
+    OrderSummary => "orders",
 }
 
 #[derive(Serialize, JsonSchema)]

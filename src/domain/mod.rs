@@ -21,6 +21,8 @@ pub mod expiry;
 pub mod gateway;
 pub mod idempotency;
 pub mod inventory;
+pub mod lookup;
+pub mod manifest;
 pub mod orders;
 pub mod ota_orders;
 pub mod partners;
@@ -39,6 +41,7 @@ pub mod tickets;
 pub mod users;
 pub mod values;
 pub mod venue;
+pub mod vouchers;
 
 use crate::config::Config;
 use crate::db::Db;

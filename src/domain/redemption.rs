@@ -81,7 +81,7 @@ impl Scanner {
 #[derive(Debug, Clone)]
 pub struct Refusal {
     pub error: AppError,
-    pub ticket: Option<TicketCard>,
+    pub ticket: Option<Box<TicketCard>>,
 }
 
 impl From<AppError> for Refusal {
@@ -195,7 +195,7 @@ fn redeem_step(
 fn refusal(error: AppError, card: TicketCard) -> Refusal {
     Refusal {
         error,
-        ticket: Some(card),
+        ticket: Some(Box::new(card)),
     }
 }
 

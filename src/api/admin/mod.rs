@@ -1,6 +1,9 @@
 //! Operator administration (bearer token or console session): partners and keys, users,
-//! inventory, reconciliation, audit, reports. Staff may read; only admins change things.
+//! inventory, reconciliation, audit, reports, and the venue's day (passenger list, lookup, refunds,
+//! vouchers). Staff may read; only admins change things, except what the desk does for a guest
+//! (cancelling a ticket).
 
+mod desk;
 mod partners;
 mod reports;
 mod stock;
@@ -13,5 +16,6 @@ pub fn routes(settings: &OpenApiSettings) -> (Vec<rocket::Route>, OpenApi) {
         partners::routes(settings),
         stock::routes(settings),
         reports::routes(settings),
+        desk::routes(settings),
     ])
 }
