@@ -54,6 +54,7 @@ const NEW_USER: &str =
 /// The seeded split of package 106: an allowed, unchanged allocation.
 const ALLOCATE: &str = r#"{"capacity":5000,"allocations":{"direct":3000,"ota":2000}}"#;
 const HOLIDAY: &str = r#"{"name":"Matrix Day"}"#;
+const DESK_CANCEL: &str = r#"{"reason":"guest changed plans"}"#;
 
 type Row = (Method, &'static str, Option<&'static str>, [u16; 11]);
 
@@ -135,6 +136,18 @@ pub const MATRIX: &[Row] = &[
     (Method::Get,    "/api/admin/batches/{batch}/archive.zip",    None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 200]),
     (Method::Get,    "/api/admin/partners/{partner_a}/resellers", None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 200]),
     (Method::Get,    "/api/admin/partners/{partner_a}/billing/summary", None,           [401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 200]),
+    (Method::Get,    "/api/admin/partners/{partner_a}/billing/summary.csv", None,       [401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 200]),
+    // The venue's day: the pier reads the passenger list; the desk (staff) does the rest. The
+    // second cancellation of the same ticket is refused as a state error.
+    (Method::Get,    "/api/admin/manifest",                       None,                 [401, 401, 401, 401, 401, 401, 401, 403, 200, 200, 200]),
+    (Method::Get,    "/api/admin/manifest.csv",                   None,                 [401, 401, 401, 401, 401, 401, 401, 403, 200, 200, 200]),
+    (Method::Get,    "/api/admin/lookup?q={ticket}",              None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 200]),
+    (Method::Get,    "/api/admin/tickets/{ticket}",               None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 200]),
+    (Method::Post,   "/api/admin/tickets/{pre_2}/cancel",         Some(DESK_CANCEL),    [401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 409]),
+    (Method::Get,    "/api/admin/orders",                         None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 200]),
+    (Method::Get,    "/api/admin/orders/{order}",                 None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 200]),
+    (Method::Get,    "/api/admin/orders/{order}/vouchers",        None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 200]),
+    (Method::Get,    "/api/admin/batches/{batch}/vouchers",       None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 200]),
     (Method::Get,    "/api/admin/holidays",                       None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 200]),
     (Method::Put,    "/api/admin/holidays/{new_holiday}",         Some(HOLIDAY),        [401, 401, 401, 401, 401, 401, 401, 403, 403, 403, 200]),
     (Method::Delete, "/api/admin/holidays/{holiday}",             None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 403, 200]),
