@@ -4,13 +4,20 @@ import { h, clearToasts, errorBox, field, formErrorLine, loading, onSubmit, toas
 import { renderAudit } from './audit.js';
 import { renderBatches } from './batches.js';
 import { renderDashboard } from './dashboard.js';
+import { setTimeZone } from './format.js';
+import { renderLookup } from './lookup.js';
+import { renderManifest } from './manifest.js';
+import { renderOrder } from './order.js';
 import { renderPartners } from './partners.js';
+import { renderPrint } from './print.js';
 import { renderResellers } from './resellers.js';
 import { renderScanner } from './scanner.js';
+import { renderTicket } from './ticket.js';
 
 // One module per screen. Each render function gets (root, ctx) with
 // ctx = {params, query, signal, user, sameView, navigate}; ctx.signal aborts when the user leaves
-// the view (timers and late answers stop with it).
+// the view (timers and late answers stop with it). `nav: false` routes are reached from other
+// screens (a ticket the lookup found, a print view).
 const STAFF = ['staff', 'admin'];
 const ROUTES = [
   { key: 'dashboard', label: 'Dashboard', roles: STAFF, render: renderDashboard },
@@ -19,6 +26,11 @@ const ROUTES = [
   { key: 'resellers', label: 'Resellers & settlement', roles: STAFF, render: renderResellers },
   { key: 'audit', label: 'Audit', roles: STAFF, render: renderAudit },
   { key: 'scanner', label: 'Scanner', roles: ['venue', ...STAFF], render: renderScanner },
+  { key: 'manifest', label: 'Passengers', roles: ['venue', ...STAFF], render: renderManifest },
+  { key: 'lookup', label: 'Lookup', roles: STAFF, render: renderLookup },
+  { key: 'tickets', label: 'Ticket', roles: STAFF, render: renderTicket, nav: false },
+  { key: 'orders', label: 'Order', roles: STAFF, render: renderOrder, nav: false },
+  { key: 'print', label: 'Print vouchers', roles: STAFF, render: renderPrint, nav: false },
 ];
 const CONSOLE_ROLES = new Set(['venue', 'staff', 'admin']);
 
@@ -68,7 +80,7 @@ function stopCurrent() {
 }
 
 function renderNav(activeKey) {
-  const items = user ? ROUTES.filter((r) => r.roles.includes(user.role)) : [];
+  const items = user ? ROUTES.filter((r) => r.nav !== false && r.roles.includes(user.role)) : [];
   navList.replaceChildren(
     ...items.map((r) =>
       h('li', null, h('a', { href: `#/${r.key}`, 'aria-current': r.key === activeKey ? 'page' : null }, r.label)),
@@ -191,6 +203,7 @@ function showLogin(message = '', kind = 'info') {
         await api('/api/auth/logout', { method: 'POST', body: {}, auth: false }).catch(() => {});
         throw new Error(`This console is for operator and venue staff. Your account has the “${me.role}” role.`);
       }
+      await loadVenueDay();
       setUser(me, { afterLogin: true });
     },
     {
@@ -218,6 +231,16 @@ function showLogin(message = '', kind = 'info') {
   email.focus();
 }
 
+/** Every screen shows times on the venue's clock: learn its zone once per sign-in. */
+async function loadVenueDay() {
+  try {
+    const day = await api('/venue/today', { auth: false });
+    setTimeZone(day.timezone);
+  } catch {
+    /* the browser's own zone until the next sign-in */
+  }
+}
+
 async function logout() {
   logoutBtn.disabled = true;
   try {
@@ -242,6 +265,7 @@ async function loadSession() {
       showLogin(`This console is for operator and venue staff. You are signed in with the “${me.role}” role.`, 'warn');
       return;
     }
+    await loadVenueDay();
     setUser(me);
   } catch (e) {
     if (e.status === 401) showLogin();

@@ -611,8 +611,8 @@ fn staff_console_in_a_real_browser() {
     );
     assert_eq!(
         nav,
-        json!(["#/scanner"]),
-        "venue staff see only the scanner"
+        json!(["#/scanner", "#/manifest"]),
+        "venue staff see the scanner and the passenger list only"
     );
     assert_eq!(
         b.js(
