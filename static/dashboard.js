@@ -1,7 +1,7 @@
 // Dashboard: inventory per package and channel (refreshed every 5 s), the reconciliation of the stored
 // counters, and tickets sold over the last 14 days.
 import { api, isAbort } from './api.js';
-import { emptyState, errorBox, fmtClock, fmtInt, fmtMoney, h, label, loading, pageHeader, parseDay, s, section, tableWrap, th, timeEl } from './ui.js';
+import { emptyState, errorBox, fmtClock, fmtInt, fmtMoney, fmtPercent, h, label, loading, pageHeader, parseDay, s, section, tableWrap, th, timeEl } from './ui.js';
 
 const INVENTORY_EVERY_MS = 5000;
 const SLOW_EVERY_TICKS = 6; // reconciliation + sales every 30 s
@@ -198,13 +198,13 @@ function takenBar(r) {
     return el;
   });
   const taken = alloc ? Math.round(((sold + live) / alloc) * 100) : 0;
-  const inVouchers = alloc ? Math.round((vouchers / alloc) * 100) : 0;
+  const inVouchers = alloc && vouchers ? fmtPercent(vouchers / alloc) : '';
   return h(
     'span',
     { class: 'taken', title: `${sold} sold + ${live} live holds + ${vouchers} pre-generated vouchers of ${alloc} allocated` },
     h('span', { class: 'meter', 'aria-hidden': 'true' }, bars),
     h('span', { class: 'meter-pct', 'data-field': 'taken' }, `${taken}%`),
-    inVouchers ? h('span', { class: 'meter-vouchers', 'data-field': 'vouchers-pct' }, ` + ${inVouchers}% vouchers`) : null,
+    inVouchers ? h('span', { class: 'meter-vouchers', 'data-field': 'vouchers-pct' }, ` + ${inVouchers} vouchers`) : null,
   );
 }
 

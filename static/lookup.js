@@ -55,10 +55,15 @@ export function renderLookup(root, { query, signal, navigate }) {
         navigate(`#/tickets/${encodeURIComponent(q)}`);
         return;
       }
+      // h() leaves out the parts that are null; replaceChildren would print them.
       results.replaceChildren(
-        r.truncated ? h('p', { class: 'alert alert-warn' }, 'More than 100 matches: only the newest are shown.') : null,
-        r.tickets.length ? section(`Tickets (${r.tickets.length})`, tableWrap(ticketTable(r.tickets), 'Tickets found')) : null,
-        r.orders.length ? section(`Orders (${r.orders.length})`, tableWrap(orderTable(r.orders), 'Orders found')) : null,
+        h(
+          'div',
+          { class: 'stack' },
+          r.truncated ? h('p', { class: 'alert alert-warn' }, 'More than 100 matches: only the newest are shown.') : null,
+          r.tickets.length ? section(`Tickets (${r.tickets.length})`, tableWrap(ticketTable(r.tickets), 'Tickets found')) : null,
+          r.orders.length ? section(`Orders (${r.orders.length})`, tableWrap(orderTable(r.orders), 'Orders found')) : null,
+        ),
       );
     } catch (e) {
       if (!isAbort(e, signal)) results.replaceChildren(errorBox(e));
@@ -72,7 +77,7 @@ export function renderLookup(root, { query, signal, navigate }) {
       const qs = (p) => `#/lookup?${new URLSearchParams({ ...(q ? { q } : {}), refunds: String(p) })}`;
       refunds.replaceChildren(
         data.orders.length ? tableWrap(orderTable(data.orders, 'refund-queue'), 'Refund queue') : emptyState('No order is waiting for a refund.'),
-        data.total_count > data.page_size ? pager(data, (p) => navigate(qs(p)), 'orders') : null,
+        pager(data, (p) => navigate(qs(p)), 'orders'),
       );
     } catch (e) {
       if (!isAbort(e, signal)) refunds.replaceChildren(errorBox(e, loadRefunds));

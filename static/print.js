@@ -77,12 +77,16 @@ function voucher(v) {
     { class: 'voucher', 'data-ticket': v.ticket_code },
     h('header', { class: 'v-head' }, h('span', { class: 'v-brand' }, 'Gangway'), h('span', { class: 'v-product' }, v.product_name)),
     h('img', { class: 'v-qr', src: `data:image/png;base64,${v.qr_png_base64}`, alt: `QR code of ticket ${v.ticket_code}`, width: 296, height: 296 }),
-    h('p', { class: 'v-code mono' }, v.ticket_code),
-    h('p', { class: 'v-valid' }, v.validity),
-    v.customer_type || v.holder_name
-      ? h('p', { class: 'v-who' }, [v.customer_type ? v.customer_type.toUpperCase() : '', v.holder_name || ''].filter(Boolean).join(' · '))
-      : null,
-    h('ul', { class: 'v-ents' }, v.entitlements.map((e) => h('li', null, `${e.name} × ${e.uses}`))),
-    h('footer', { class: 'v-foot' }, 'Show this QR code at the pier.'),
+    h(
+      'div',
+      { class: 'v-info' },
+      h('p', { class: 'v-code mono' }, v.ticket_code),
+      h('p', { class: 'v-valid' }, v.validity),
+      v.customer_type || v.holder_name
+        ? h('p', { class: 'v-who' }, [v.customer_type ? v.customer_type.toUpperCase() : '', v.holder_name || ''].filter(Boolean).join(' · '))
+        : null,
+      h('ul', { class: 'v-ents' }, v.entitlements.map((e) => h('li', null, `${e.name} × ${e.uses}`))),
+      h('p', { class: 'v-foot' }, 'Show this QR code at the pier.'),
+    ),
   );
 }

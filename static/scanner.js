@@ -54,7 +54,7 @@ export function renderScanner(root, { signal, user, query }) {
   const stopBtn = camera ? h('button', { type: 'button', class: 'btn btn-block', hidden: true }, 'Stop camera') : null;
   const video = camera ? h('video', { class: 'camera', playsinline: true, muted: true, hidden: true, 'aria-label': 'Camera preview' }) : null;
   if (video) video.muted = true;
-  const camMsg = h('p', { class: 'field-msg cam-msg', role: 'status', 'data-testid': 'camera-status' });
+  const camMsg = h('p', { class: 'cam-msg muted small', role: 'status', 'data-testid': 'camera-status' });
 
   const result = h(
     'div',
@@ -132,6 +132,8 @@ export function renderScanner(root, { signal, user, query }) {
   function setResult(kind, ...children) {
     result.className = `scan-result ${kind}`;
     result.replaceChildren(...children.filter((c) => c !== null && c !== undefined && c !== false));
+    // On a phone the verdict sits below the form: bring it into view.
+    if (kind !== 'pending' && result.getBoundingClientRect().top > window.innerHeight * 0.6) result.scrollIntoView({ block: 'start' });
   }
 
   function addHistory(ok, fnCode, text) {
@@ -307,6 +309,7 @@ export function renderScanner(root, { signal, user, query }) {
   function stopCamera() {
     if (cam) cam.stop();
     cam = null;
+    camMsg.textContent = '';
     if (video) video.hidden = true;
     if (cameraBtn) cameraBtn.hidden = false;
     if (stopBtn) stopBtn.hidden = true;
