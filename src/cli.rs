@@ -72,7 +72,7 @@ pub enum AdminCommand {
 
 fn open() -> Result<(Config, Db), AppError> {
     let config = Config::from_figment(&config::figment())?;
-    let db = Db::open(&config.database_path, 1)?;
+    let db = Db::open_with(&config.database_path, config.db_options()?)?;
     Ok((config, db))
 }
 
@@ -82,18 +82,11 @@ pub fn migrate() -> Result<(), AppError> {
     Ok(())
 }
 
-/// `VACUUM INTO` writes a transactionally consistent, compacted copy while other connections
-/// keep reading and writing.
+/// A transactionally consistent copy, made while the server keeps reading and writing; created
+/// with mode 0600 (it holds the server's secrets), never over an existing file.
 pub fn backup(to: &std::path::Path) -> Result<(), AppError> {
     let (config, db) = open()?;
-    if to.exists() {
-        return Err(AppError::Config(format!("{} already exists", to.display())));
-    }
-    let target = to
-        .to_str()
-        .ok_or_else(|| AppError::Config("backup path is not valid UTF-8".into()))?
-        .to_owned();
-    db.backup_to(&target)?;
+    db.backup_to(to)?;
     println!(
         "Backed up {} to {}.",
         config.database_path.display(),

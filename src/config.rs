@@ -7,6 +7,7 @@ use rocket::figment::providers::{Env, Format, Toml};
 use rocket::figment::{Figment, Profile};
 use serde::Deserialize;
 
+use crate::db::{CheckpointMode, DbOptions};
 use crate::error::AppError;
 
 /// The shipped `Rocket.toml`; built-in defaults are exactly what the file says.
@@ -29,6 +30,8 @@ pub struct Config {
     pub visit_grace_days: i64,
     pub session_ttl_hours: i64,
     pub db_read_pool_size: u32,
+    /// `app` (Gangway checkpoints its WAL) or `external` (Litestream does).
+    pub checkpoint: String,
 }
 
 /// The figment Rocket and the CLI both read.
@@ -43,6 +46,14 @@ pub fn figment() -> Figment {
 }
 
 impl Config {
+    /// How the server opens its database.
+    pub fn db_options(&self) -> Result<DbOptions, AppError> {
+        Ok(DbOptions {
+            read_pool_size: self.db_read_pool_size,
+            checkpoint: CheckpointMode::parse(&self.checkpoint)?,
+        })
+    }
+
     pub fn from_figment(figment: &Figment) -> Result<Config, AppError> {
         let config: Config = figment
             .extract()
@@ -88,6 +99,7 @@ impl Config {
                 "visit_grace_days must be between 0 and 30".into(),
             ));
         }
+        self.db_options()?;
         if matches!(&self.payment_webhook_secret, Some(s) if s.len() < 16) {
             return Err(AppError::Config(
                 "payment_webhook_secret must be at least 16 characters".into(),

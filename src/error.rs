@@ -36,6 +36,8 @@ pub enum AppError {
     RateLimited {
         retry_after_secs: u64,
     },
+    /// The database cannot be written (disk full, read-only file, I/O error): nothing changed.
+    StorageUnavailable(String),
     Unavailable(String),
     Config(String),
     Internal(String),
@@ -79,7 +81,7 @@ impl AppError {
             UnsupportedMediaType => 415,
             Validation { .. } | IdempotencyKeyReused | QrInvalid | QrExpired | QrNotFound => 422,
             RateLimited { .. } => 429,
-            Unavailable(_) => 503,
+            StorageUnavailable(_) | Unavailable(_) => 503,
             Config(_) | Internal(_) => 500,
         }
     }
@@ -108,6 +110,7 @@ impl AppError {
             QrExpired => "QR_EXPIRED",
             QrNotFound => "QR_NOT_FOUND",
             RateLimited { .. } => "RATE_LIMITED",
+            StorageUnavailable(_) => "STORAGE_UNAVAILABLE",
             Unavailable(_) => "SERVICE_UNAVAILABLE",
             Config(_) | Internal(_) => "INTERNAL_ERROR",
         }
@@ -143,6 +146,7 @@ impl AppError {
             RateLimited { retry_after_secs } => {
                 format!("Rate limit exceeded; retry in {retry_after_secs} s.")
             }
+            StorageUnavailable(_) => "The database cannot be written right now (disk full or read-only); nothing was changed. Retry later with the same Idempotency-Key.".into(),
             // Internal details go to the log, never to the client.
             Unavailable(_) => "The service is temporarily unavailable.".into(),
             Config(_) | Internal(_) => "An internal error occurred.".into(),
@@ -168,7 +172,10 @@ impl AppError {
 impl std::fmt::Display for AppError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            AppError::Internal(d) | AppError::Config(d) | AppError::Unavailable(d) => {
+            AppError::Internal(d)
+            | AppError::Config(d)
+            | AppError::Unavailable(d)
+            | AppError::StorageUnavailable(d) => {
                 write!(f, "{}: {d}", self.code())
             }
             _ => write!(f, "{}: {}", self.code(), self.detail()),
@@ -193,7 +200,16 @@ pub struct Problem {
 
 impl From<rusqlite::Error> for AppError {
     fn from(e: rusqlite::Error) -> Self {
-        AppError::Internal(format!("sqlite: {e}"))
+        use rusqlite::ErrorCode::*;
+        match e.sqlite_error_code() {
+            // The storage, not the request, is at fault; SQLite rolled the statement back.
+            Some(DiskFull | ReadOnly | SystemIoFailure | CannotOpen | PermissionDenied) => {
+                AppError::StorageUnavailable(format!("sqlite: {e}"))
+            }
+            // Another process held the file beyond the busy timeout.
+            Some(DatabaseBusy | DatabaseLocked) => AppError::Unavailable(format!("sqlite: {e}")),
+            _ => AppError::Internal(format!("sqlite: {e}")),
+        }
     }
 }
 

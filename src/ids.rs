@@ -42,7 +42,11 @@ pub fn new_password() -> String {
 }
 
 pub fn sha256_hex(data: &[u8]) -> String {
-    hex::encode(Sha256::digest(data))
+    hex::encode(sha256(data))
+}
+
+pub fn sha256(data: &[u8]) -> [u8; 32] {
+    Sha256::digest(data).into()
 }
 
 /// Compares two secrets' hashes without leaking, through timing, how many leading bytes match.

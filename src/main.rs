@@ -28,7 +28,7 @@ fn serve() -> Result<(), Box<dyn std::error::Error>> {
     with_fixed_mmap_threshold();
     let figment = config::figment();
     let config = Config::from_figment(&figment)?;
-    let db = Db::open(&config.database_path, 1)?;
+    let db = Db::open_with(&config.database_path, config.db_options()?)?;
     let first_admin = gangway::domain::accounts::ensure_first_admin(&db)?;
     drop(db);
     cli::serve_banner(&config, &figment, first_admin);

@@ -4,13 +4,16 @@
 //! database, creates partners and users with the CLI (exactly as an operator would), raises the
 //! allocations so stock never runs out, then:
 //!
-//! 1. measures the raw SQLite `BEGIN IMMEDIATE; UPDATE; COMMIT` rate on a scratch file with the
-//!    server's pragmas (the ceiling every write endpoint shares);
+//! 1. measures the raw SQLite `BEGIN IMMEDIATE; UPDATE; INSERT; COMMIT` rate on a scratch file with
+//!    the server's pragmas (the ceiling every write endpoint shares);
 //! 2. runs a mixed OTA journey (inventory → reserve → order → activate → redeem → ticket list) at
 //!    8, 32 and 128 concurrent clients, each a thread with its own keep-alive connection;
 //! 3. runs reservations alone at 32 clients, then checks reconciliation and `held + sold <= allocated`;
 //! 4. times 5000-ticket bulk generation and the batch ZIP archive (when the routes exist);
-//! 5. samples the server's VmRSS / VmHWM throughout.
+//! 5. when `wrk` is installed, drives successful reservations and inventory reads with it (an
+//!    event loop, far cheaper per request than a thread per client) and sets them beside the raw
+//!    probe of step 1;
+//! 6. samples the server's VmRSS / VmHWM throughout.
 //!
 //! It prints a table and replaces the section between the markers in `BENCHMARKS.md`.
 //! `GANGWAY_BENCH_SECS` sets the length of each mixed phase (default 15 s).
@@ -39,6 +42,7 @@ use scenarios::ota_journey::{run_journeys, run_reservations};
 use scenarios::qr::QrFigures;
 use scenarios::raw_sqlite;
 use scenarios::setup::Setup;
+use scenarios::throughput;
 use server::sampling::{memory_detail, RssSampler};
 use server::Server;
 
@@ -92,6 +96,27 @@ fn main() {
     });
     println!("load:   {}", bulk.summary());
 
+    let throughput = if throughput::available() {
+        let run_for = Duration::from_secs(phase_secs.min(10));
+        run_named_phase("wrk: reservations, then inventory reads", || {
+            throughput::measure(&server, &setup, run_for)
+        })
+    } else {
+        println!("load: wrk is not installed; the throughput phase is skipped");
+        Vec::new()
+    };
+    for r in &throughput {
+        println!(
+            "load:   {}: {:.0} req/s ({:.2}× raw SQLite), p50 {:.2} ms, p99 {:.2} ms, {} non-2xx",
+            r.label,
+            r.per_sec,
+            r.per_sec / raw.max(1.0),
+            r.p50_ms,
+            r.p99_ms,
+            r.non_2xx
+        );
+    }
+
     std::thread::sleep(Duration::from_millis(200));
     let (final_rss, hwm) = rss.status();
     let memory_detail = memory_detail(&server);
@@ -115,6 +140,7 @@ fn main() {
         books,
         books_end,
         bulk,
+        throughput,
         runtime: started.elapsed(),
     };
     let section = report.markdown();
@@ -129,9 +155,10 @@ fn main() {
 /// The ceilings measured before the server starts: raw SQLite commits per second, and QR figures.
 fn measure_without_server() -> (f64, QrFigures) {
     let scratch = tempfile::tempdir().expect("temp dir");
-    let raw = run_named_phase("raw SQLite BEGIN IMMEDIATE/UPDATE/COMMIT rate", || {
-        raw_sqlite::commit_rate(&scratch.path().join("scratch.db"), Duration::from_secs(3))
-    });
+    let raw = run_named_phase(
+        "raw SQLite BEGIN IMMEDIATE/UPDATE/INSERT/COMMIT rate",
+        || raw_sqlite::commit_rate(&scratch.path().join("scratch.db"), Duration::from_secs(3)),
+    );
     println!("load:   {raw:.0} tx/s");
     let qr = run_named_phase(
         "QR token verification and PNG rendering (in process)",

@@ -91,9 +91,12 @@ async fn authenticate_partner(req: &Request<'_>) -> Result<Partner, AppError> {
         .trim()
         .to_owned();
     let app = app(req);
-    let owner = run(app, move |ctx| api_keys::resolve(&ctx.db, &presented))
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
+    let owner = match api_keys::cached(&app.ctx, &presented) {
+        Some(owner) => owner,
+        None => run(app, move |ctx| api_keys::resolve(ctx, &presented))
+            .await?
+            .ok_or(AppError::Unauthenticated)?,
+    };
     if owner.revoked {
         return Err(AppError::Forbidden("This API key has been revoked.".into()));
     }

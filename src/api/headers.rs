@@ -8,7 +8,8 @@ use rocket_okapi::okapi::openapi3::{Object, Parameter, ParameterValue};
 use rocket_okapi::request::{OpenApiFromRequest, RequestHeaderInput};
 
 use super::body::RawBody;
-use super::{run, ApiResult, App};
+use super::{ApiResult, App};
+use crate::db::Pending;
 use crate::domain::idempotency::IdempotencyKey;
 use crate::domain::Ctx;
 use crate::error::AppError;
@@ -96,15 +97,14 @@ impl IdempotencyHeader {
 
 /// An idempotent partner write: the key (if any) is fingerprinted with `route` and the raw body,
 /// and `op` runs with it, so a retry replays the first answer.
-pub async fn idempotent<B: Send + 'static, T: Send + 'static>(
+pub async fn idempotent<B, T>(
     app: &App,
     partner_id: i64,
     idem: IdempotencyHeader,
     route: &str,
     body: RawBody<B>,
-    op: fn(&Ctx, i64, B, Option<IdempotencyKey>) -> Result<T, AppError>,
+    op: fn(&Ctx, i64, B, Option<IdempotencyKey>) -> Pending<T>,
 ) -> ApiResult<T> {
     let key = idem.for_request(route, &body.bytes)?;
-    let request = body.value;
-    run(app, move |ctx| op(ctx, partner_id, request, key)).await
+    op(&app.ctx, partner_id, body.value, key).await
 }

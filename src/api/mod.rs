@@ -133,7 +133,13 @@ pub fn build_rocket(figment: Figment) -> Rocket<Build> {
         .attach(AdHoc::try_on_ignite(
             "Database and secrets",
             |rocket| async move {
-                match Config::from_figment(rocket.figment()).and_then(App::open) {
+                let config = Config::from_figment(rocket.figment());
+                // Opening migrates and writes: blocking work, off the executor.
+                let opened =
+                    rocket::tokio::task::spawn_blocking(move || config.and_then(App::open))
+                        .await
+                        .unwrap_or_else(|e| Err(AppError::Internal(format!("start-up: {e}"))));
+                match opened {
                     Ok(app) => Ok(rocket.manage(app)),
                     Err(e) => {
                         rocket::error!("cannot start: {e}");

@@ -7,7 +7,7 @@ use rocket_okapi::{openapi, openapi_get_routes_spec};
 
 use super::body::RawBody;
 use super::headers::Signature;
-use super::{answer, ApiResult, App};
+use super::{ApiResult, App};
 use crate::domain::gateway::{self, Notification, NotificationResult};
 
 pub fn routes(
@@ -25,8 +25,6 @@ async fn notify(
     signature: Signature,
     body: RawBody<Notification>,
 ) -> ApiResult<Json<NotificationResult>> {
-    answer(&app, move |ctx| {
-        gateway::notify(ctx, signature.0.as_deref(), &body.bytes, body.value)
-    })
-    .await
+    let pending = gateway::notify(&app.ctx, signature.0.as_deref(), &body.bytes, body.value);
+    Ok(Json(pending.await??))
 }

@@ -15,11 +15,10 @@ use serde::Serialize;
 use super::body::{Body, Frame};
 use super::guards::Venue;
 use super::problem::{self, error_responses};
-use super::{answer, run, ApiResult, App};
+use super::{run, App};
 use crate::domain::camera;
 use crate::domain::redemption::{self, Redeemed, Refusal, Scan, Scanner};
 use crate::domain::tickets::TicketCard;
-use crate::domain::Ctx;
 use crate::error::{AppError, Problem};
 
 pub fn routes(
@@ -63,14 +62,6 @@ impl OpenApiResponderInner for Refusal {
     }
 }
 
-/// Runs a scan off the async executor.
-async fn scan(
-    app: &App,
-    f: impl FnOnce(&Ctx) -> Result<Redeemed, Refusal> + Send + 'static,
-) -> Result<Json<Redeemed>, Refusal> {
-    run(app, move |ctx| Ok(f(ctx))).await?.map(Json)
-}
-
 /// Verifies a QR token (live or voucher) and takes one use of one function code. A repeated
 /// `scan_id` returns the first result and consumes nothing more. A dated ticket redeems only on
 /// its visit date (the venue's local day, ± `visit_grace_days`): 409 `WRONG_VISIT_DATE`, unless
@@ -79,7 +70,7 @@ async fn scan(
 #[post("/redeem", data = "<body>")]
 async fn redeem(app: App, venue: Venue, body: Body<Scan>) -> Result<Json<Redeemed>, Refusal> {
     let (s, by) = (body.0, venue.scanner());
-    scan(&app, move |ctx| redemption::redeem(ctx, s, by)).await
+    redemption::answer(redemption::redeem(&app.ctx, s, by).await).map(Json)
 }
 
 /// Redeems the QR code in a camera frame (`image/jpeg` or `image/png`, at most 1 MiB), for phones
@@ -112,7 +103,12 @@ async fn scan_image(
         override_visit_date: override_visit_date.unwrap_or(false),
     };
     let by = venue.scanner();
-    scan(&app, move |ctx| camera::redeem_frame(ctx, &frame.0, s, by)).await
+    // Reading the frame is CPU work: off the async executor, then the write is waited for there.
+    let outcome = run(&app, move |ctx| {
+        Ok(camera::redeem_frame(ctx, &frame.0, s, by))
+    })
+    .await?;
+    outcome.map(Json)
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -128,13 +124,11 @@ pub struct VenueDay {
 /// The venue's day: its local date, its time zone and the visit-date grace.
 #[openapi(tag = "QR and redemption")]
 #[get("/today")]
-async fn today(app: App, _venue: Venue) -> ApiResult<Json<VenueDay>> {
-    answer(&app, |ctx| {
-        Ok(VenueDay {
-            date: crate::clock::date_to_db(ctx.venue.today()),
-            timezone: ctx.venue.name().to_owned(),
-            visit_grace_days: ctx.config.visit_grace_days,
-        })
+async fn today(app: App, _venue: Venue) -> Json<VenueDay> {
+    let ctx = &app.ctx;
+    Json(VenueDay {
+        date: crate::clock::date_to_db(ctx.venue.today()),
+        timezone: ctx.venue.name().to_owned(),
+        visit_grace_days: ctx.config.visit_grace_days,
     })
-    .await
 }

@@ -1,22 +1,29 @@
 //! The one SQLite file: pragmas, migrations, and the only two ways in — `read` on a pooled
-//! connection and `write`, a `BEGIN IMMEDIATE` transaction on the single writer connection.
+//! connection and `write`, a job run inside `BEGIN IMMEDIATE` on the single writer connection.
 //!
-//! Writers queue in Rust, first come first served, instead of in SQLite's busy handler: the busy
-//! handler sleeps with back-off, which under contention costs far more latency than a lock
-//! hand-over. The busy timeout still covers other processes (the CLI) writing to the same file.
+//! Writers queue in Rust, first come first served, for one writer thread that commits them in
+//! groups (`writer.rs`), instead of in SQLite's busy handler, which sleeps with back-off. The busy
+//! timeout still covers other processes (the CLI) writing to the same file.
 
-use std::path::Path;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, Transaction};
 
 use crate::error::AppError;
 
+mod checkpoint;
 mod columns;
+mod files;
+mod writer;
+
+pub use checkpoint::CheckpointMode;
 pub(crate) use columns::text_enum;
 pub use columns::{is_unique_violation, ConnExt, UnknownValue};
+use writer::Writer;
+pub use writer::{WriterStats, WAIT_BUCKETS_MICROS};
 
 mod migrations {
     refinery::embed_migrations!("sql");
@@ -44,30 +51,60 @@ fn prepare(conn: &mut Connection) -> rusqlite::Result<()> {
 
 #[derive(Clone)]
 pub struct Db {
+    path: PathBuf,
     readers: r2d2::Pool<SqliteConnectionManager>,
-    writer: Arc<FairLock>,
+    writer: Arc<Writer>,
+}
+
+/// How a database is opened.
+#[derive(Debug, Clone, Copy)]
+pub struct DbOptions {
+    /// Read connections (all writes go through one connection).
+    pub read_pool_size: u32,
+    pub checkpoint: CheckpointMode,
 }
 
 impl Db {
-    /// Opens (creating it and its directory if needed) and migrates the database.
+    /// Opens (creating it and its directory if needed) and migrates the database, with the
+    /// application doing its own checkpoints.
     pub fn open(path: &Path, read_pool_size: u32) -> Result<Db, AppError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| AppError::Config(format!("cannot create {}: {e}", dir.display())))?;
-        }
-        let mut writer = Connection::open(path)?;
-        prepare(&mut writer)?;
-        migrate(&mut writer, None)?;
+        let options = DbOptions {
+            read_pool_size,
+            checkpoint: CheckpointMode::App,
+        };
+        Db::open_with(path, options)
+    }
+
+    /// Opens and migrates the database. A failure names the file and the reason.
+    pub fn open_with(path: &Path, options: DbOptions) -> Result<Db, AppError> {
+        files::prepare(path)?;
+        let named = |e: AppError| AppError::Config(format!("database {}: {e}", path.display()));
+        let mut writer = Connection::open(path).map_err(|e| named(e.into()))?;
+        prepare(&mut writer)
+            .and_then(|()| writer.execute_batch(options.checkpoint.autocheckpoint_pragma()))
+            .map_err(|e| named(e.into()))?;
+        migrate(&mut writer, None).map_err(named)?;
         let manager = SqliteConnectionManager::file(path).with_init(prepare);
         let readers = r2d2::Pool::builder()
-            .max_size(read_pool_size)
+            .max_size(options.read_pool_size)
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(5))
             .build(manager)
-            .map_err(|e| AppError::Unavailable(format!("database pool: {e}")))?;
-        let writer = Arc::new(FairLock::new(writer));
-        spawn_checkpointer(path, Arc::downgrade(&writer));
-        Ok(Db { readers, writer })
+            .map_err(|e| named(AppError::Unavailable(format!("database pool: {e}"))))?;
+        let writer = Arc::new(Writer::start(writer)?);
+        if options.checkpoint == CheckpointMode::App {
+            checkpoint::spawn(path, Arc::downgrade(&writer));
+        }
+        Ok(Db {
+            path: path.to_path_buf(),
+            readers,
+            writer,
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// Runs `f` on a read connection. Reads see the last committed state (WAL snapshot).
@@ -79,29 +116,104 @@ impl Db {
         f(&conn)
     }
 
-    /// Runs `f` inside `BEGIN IMMEDIATE … COMMIT`; any `Err` (or a panic) rolls everything back.
-    /// The job owns what it needs (`'static`): it may run on the writer's own thread.
+    /// Runs `f` inside `BEGIN IMMEDIATE … COMMIT` on the writer thread and returns once it is
+    /// committed; any `Err` (or a panic) of `f` rolls back everything `f` did and nothing else.
+    /// Blocks: call it from a blocking thread, never from async code.
     pub fn write<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Transaction<'_>) -> Result<T, AppError> + Send + 'static,
     ) -> Result<T, AppError> {
-        let mut conn = self.writer.lock();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let value = f(&tx)?;
-        tx.commit()?;
-        Ok(value)
+        self.submit(f).wait()
     }
 
-    /// Writes a transactionally consistent, compacted copy to `target` (`VACUUM INTO`) while
-    /// other connections keep reading and writing.
-    pub fn backup_to(&self, target: &str) -> Result<(), AppError> {
-        self.read(|c| Ok(c.execute("VACUUM INTO ?1", [target]).map(|_| ())?))
+    /// Queues `f` for the writer without waiting: the answer comes with the `Pending`, which
+    /// async code awaits (no thread waits for it) and other code `wait`s on.
+    pub fn submit<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, AppError> + Send + 'static,
+    ) -> Pending<T> {
+        Pending::Queued(self.writer.submit(f))
+    }
+
+    /// The writer's counters (jobs, commits, queue wait).
+    pub fn writer_stats(&self) -> &WriterStats {
+        self.writer.stats()
+    }
+
+    /// Writes a transactionally consistent copy to the new file `target` (mode 0600) with SQLite's
+    /// online backup in one step: one read transaction on a pooled connection, so writers go on
+    /// committing (WAL) while it copies. Returns the copy's size in bytes.
+    pub fn backup_to(&self, target: &Path) -> Result<u64, AppError> {
+        files::create_private(target)?;
+        let copied = self.read(|c| {
+            let mut copy = Connection::open_with_flags(
+                target,
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            let backup = rusqlite::backup::Backup::new(c, &mut copy)?;
+            backup.step(-1)?;
+            Ok(())
+        });
+        if let Err(e) = copied {
+            let _ = std::fs::remove_file(target);
+            return Err(e);
+        }
+        Ok(std::fs::metadata(target).map(|m| m.len()).unwrap_or(0))
     }
 
     /// Used by `/health`: a trivial query through the read pool.
     pub fn ping(&self) -> Result<(), AppError> {
         self.read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
             .map(|_| ())
+    }
+}
+
+/// A write on its way: its answer once its group has committed. Also carries an answer known
+/// before anything was queued (a refused request).
+pub enum Pending<T> {
+    Queued(rocket::tokio::sync::oneshot::Receiver<Result<T, AppError>>),
+    Ready(Option<Result<T, AppError>>),
+}
+
+impl<T> Pending<T> {
+    /// An answer given without writing (e.g. the request was refused).
+    pub fn ready(result: Result<T, AppError>) -> Pending<T> {
+        Pending::Ready(Some(result))
+    }
+
+    /// Blocks until the answer is there. Never call it from async code: await it instead.
+    pub fn wait(self) -> Result<T, AppError> {
+        match self {
+            Pending::Queued(rx) => rx.blocking_recv().unwrap_or_else(|_| Err(writer_gone())),
+            Pending::Ready(result) => result.unwrap_or_else(|| Err(writer_gone())),
+        }
+    }
+}
+
+// Nothing is ever pinned through a `Pending`: the answer is moved out whole.
+impl<T> Unpin for Pending<T> {}
+
+fn writer_gone() -> AppError {
+    AppError::Unavailable("the database writer stopped".into())
+}
+
+impl<T> std::future::Future for Pending<T> {
+    type Output = Result<T, AppError>;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        use std::task::Poll;
+        match self.get_mut() {
+            Pending::Queued(rx) => match std::pin::Pin::new(rx).poll(cx) {
+                Poll::Ready(answer) => Poll::Ready(answer.unwrap_or_else(|_| Err(writer_gone()))),
+                Poll::Pending => Poll::Pending,
+            },
+            Pending::Ready(result) => {
+                Poll::Ready(result.take().unwrap_or_else(|| Err(writer_gone())))
+            }
+        }
     }
 }
 
@@ -116,103 +228,4 @@ pub fn migrate(conn: &mut Connection, target: Option<i32>) -> Result<(), AppErro
         .run(conn)
         .map(|_| ())
         .map_err(|e| AppError::Internal(format!("migration failed: {e}")))
-}
-
-/// The writer connection behind a first-come, first-served lock. A plain mutex lets a thread that
-/// just arrived barge past ones that have waited for a while; with dozens of requests queued for
-/// the one writer that starves a few of them and makes the latency tail long. Tickets keep order.
-struct FairLock {
-    turns: Mutex<Turns>,
-    turn_changed: Condvar,
-    conn: Mutex<Connection>,
-}
-
-struct Turns {
-    next_ticket: u64,
-    now_serving: u64,
-}
-
-struct FairGuard<'a> {
-    lock: &'a FairLock,
-    conn: Option<MutexGuard<'a, Connection>>,
-}
-
-impl FairLock {
-    fn new(conn: Connection) -> FairLock {
-        FairLock {
-            turns: Mutex::new(Turns {
-                next_ticket: 0,
-                now_serving: 0,
-            }),
-            turn_changed: Condvar::new(),
-            conn: Mutex::new(conn),
-        }
-    }
-
-    fn lock(&self) -> FairGuard<'_> {
-        let mut turns = self.turns.lock().unwrap_or_else(|p| p.into_inner());
-        let mine = turns.next_ticket;
-        turns.next_ticket += 1;
-        while turns.now_serving != mine {
-            turns = self
-                .turn_changed
-                .wait(turns)
-                .unwrap_or_else(|p| p.into_inner());
-        }
-        drop(turns);
-        // Uncontended now. A panic inside an earlier transaction poisons it, but rusqlite rolled
-        // that transaction back when it was dropped, so the connection is clean to reuse.
-        let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        FairGuard {
-            lock: self,
-            conn: Some(conn),
-        }
-    }
-}
-
-impl std::ops::Deref for FairGuard<'_> {
-    type Target = Connection;
-    fn deref(&self) -> &Connection {
-        self.conn.as_ref().expect("held until drop")
-    }
-}
-
-impl std::ops::DerefMut for FairGuard<'_> {
-    fn deref_mut(&mut self) -> &mut Connection {
-        self.conn.as_mut().expect("held until drop")
-    }
-}
-
-impl Drop for FairGuard<'_> {
-    fn drop(&mut self) {
-        self.conn = None;
-        let mut turns = self.lock.turns.lock().unwrap_or_else(|p| p.into_inner());
-        turns.now_serving += 1;
-        self.lock.turn_changed.notify_all();
-    }
-}
-
-/// Every 250 ms, a PASSIVE checkpoint on its own connection copies committed WAL pages into the
-/// database file (and fsyncs it) off the writer's path, so the writer's own automatic checkpoint
-/// finds little left to do and requests queued behind it are not stalled. The writer keeps its
-/// automatic checkpoint: it is what lets the WAL restart from the beginning, keeping the file
-/// bounded. Stops when the last `Db` handle is gone.
-fn spawn_checkpointer(path: &Path, writer: std::sync::Weak<FairLock>) {
-    let path = path.to_path_buf();
-    let started = std::thread::Builder::new()
-        .name("wal-checkpoint".into())
-        .spawn(move || {
-            let Ok(conn) = Connection::open(&path) else {
-                return;
-            };
-            while writer.strong_count() > 0 {
-                std::thread::sleep(Duration::from_millis(250));
-                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                    eprintln!("gangway: WAL checkpoint failed: {e}");
-                }
-            }
-        });
-    if let Err(e) = started {
-        eprintln!("gangway: cannot start the WAL checkpointer: {e}");
-    }
 }

@@ -3,10 +3,16 @@
 //! constant-time comparison of the hashes, so neither the database index nor a string compare
 //! leaks timing about the secret part. Keys are created and revoked through `partners.rs`.
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
 use rusqlite::{params, Connection, Transaction};
 
+use super::Ctx;
 use crate::clock;
-use crate::db::{ConnExt, Db};
+use crate::db::ConnExt;
 use crate::error::AppError;
 use crate::ids;
 
@@ -49,9 +55,74 @@ pub(super) fn create(
     })
 }
 
-/// Resolves a presented key. `None` for anything that is not one of ours.
-pub fn resolve(db: &Db, presented: &str) -> Result<Option<KeyOwner>, AppError> {
-    db.read(|c| find(c, presented))
+/// Resolves a presented key: from the cache when this process saw it recently, else from the
+/// database. `None` for anything that is not one of ours.
+pub fn resolve(ctx: &Ctx, presented: &str) -> Result<Option<KeyOwner>, AppError> {
+    if let Some(owner) = cached(ctx, presented) {
+        return Ok(Some(owner));
+    }
+    let generation = ctx.keys.generation();
+    let owner = ctx.db.read(|c| find(c, presented))?;
+    if let Some(owner) = &owner {
+        ctx.keys.remember(presented, owner, generation);
+    }
+    Ok(owner)
+}
+
+/// The owner of a key this process resolved recently, without touching the database.
+pub fn cached(ctx: &Ctx, presented: &str) -> Option<KeyOwner> {
+    ctx.keys.get(presented)
+}
+
+/// Keys resolved recently, by the SHA-256 of the key. Every call on the OTA API presents a key;
+/// reading it from the database each time costs a read transaction. Changes made through this
+/// process (revoking a key, suspending a partner) clear the cache at once; changes made by another
+/// process (the CLI) take effect within `TTL`. Only keys that resolved are kept, so random keys
+/// cannot fill it; it is cleared when it reaches `MAX` entries.
+#[derive(Default)]
+pub struct KeyCache {
+    entries: Mutex<HashMap<[u8; 32], (KeyOwner, Instant)>>,
+    /// Bumped by every invalidation: a lookup that started before one must not store its answer.
+    generation: AtomicU64,
+}
+
+impl KeyCache {
+    const TTL: Duration = Duration::from_secs(10);
+    const MAX: usize = 10_000;
+
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], (KeyOwner, Instant)>> {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    fn get(&self, presented: &str) -> Option<KeyOwner> {
+        let key = ids::sha256(presented.as_bytes());
+        let entries = self.entries();
+        let (owner, at) = entries.get(&key)?;
+        (at.elapsed() < Self::TTL).then(|| owner.clone())
+    }
+
+    fn remember(&self, presented: &str, owner: &KeyOwner, seen_generation: u64) {
+        let mut entries = self.entries();
+        if self.generation() != seen_generation {
+            return;
+        }
+        if entries.len() >= Self::MAX {
+            entries.clear();
+        }
+        let key = ids::sha256(presented.as_bytes());
+        entries.insert(key, (owner.clone(), Instant::now()));
+    }
+
+    /// Forgets every cached key (a key was revoked, a partner's status changed).
+    pub(super) fn clear(&self) {
+        let mut entries = self.entries();
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        entries.clear();
+    }
 }
 
 fn find(conn: &Connection, presented: &str) -> Result<Option<KeyOwner>, AppError> {

@@ -3,13 +3,16 @@
 //! date. Serves the OTA inventory and the public catalog.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 use schemars::JsonSchema;
 use serde::Serialize;
 use time::Date;
 
-use super::catalog::{self, Entitlement};
+use super::catalog::{self, Entitlement, Product};
 use super::inventory::{self, Channel};
 use super::pricing::{self, DayType, Price};
 use super::Ctx;
@@ -48,6 +51,73 @@ pub struct OtaInventory {
     pub calendar: Option<Vec<CalendarDay>>,
 }
 
+/// The part of the offer that changes only through admin operations: packages, prices,
+/// entitlements, holidays. Kept in memory so an availability read only reads the live counters;
+/// a holiday changed through this process clears it at once, any other change (a migration, the
+/// CLI) shows within `TTL`.
+#[derive(Default)]
+pub struct OfferCache {
+    entry: Mutex<Option<(Arc<Offer>, Instant)>>,
+    generation: AtomicU64,
+}
+
+pub(super) struct Offer {
+    products: Vec<Product>,
+    holidays: BTreeSet<Date>,
+}
+
+impl OfferCache {
+    const TTL: Duration = Duration::from_secs(10);
+
+    fn fresh(&self) -> Option<Arc<Offer>> {
+        let entry = self.entry.lock().unwrap_or_else(|p| p.into_inner());
+        let (offer, at) = entry.as_ref()?;
+        (at.elapsed() < Self::TTL).then(|| Arc::clone(offer))
+    }
+
+    /// A package as the cached catalog has it (an unknown id is 422 naming `field`), or `None`
+    /// when the cache is stale and the caller must read the catalog itself. Lets a write job skip
+    /// reading the catalog inside its transaction almost always, without blocking to fill it.
+    pub(super) fn cached_product(
+        &self,
+        product_id: i64,
+        field: &str,
+    ) -> Option<Result<Product, AppError>> {
+        let offer = self.fresh()?;
+        let found = offer.products.iter().find(|p| p.product_id == product_id);
+        Some(
+            found.cloned().ok_or_else(|| {
+                AppError::validation(field, format!("unknown product_id {product_id}"))
+            }),
+        )
+    }
+
+    fn get(&self, conn: &Connection) -> Result<Arc<Offer>, AppError> {
+        let mut entry = self.entry.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((offer, at)) = entry.as_ref() {
+            if at.elapsed() < Self::TTL {
+                return Ok(Arc::clone(offer));
+            }
+        }
+        let seen = self.generation.load(Ordering::Acquire);
+        let offer = Arc::new(Offer {
+            products: catalog::load_products(conn)?,
+            holidays: catalog::holidays(conn)?,
+        });
+        if self.generation.load(Ordering::Acquire) == seen {
+            *entry = Some((Arc::clone(&offer), Instant::now()));
+        }
+        Ok(offer)
+    }
+
+    /// Forgets the offer (the catalog or the holidays changed).
+    pub(super) fn clear(&self) {
+        let mut entry = self.entry.lock().unwrap_or_else(|p| p.into_inner());
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        *entry = None;
+    }
+}
+
 /// The OTA channel's offer: `product_ids` is a comma-separated list (default: every package; an
 /// unknown id is 422); the calendar appears when a date is given (at most 366 days).
 pub fn ota_inventory(
@@ -57,11 +127,11 @@ pub fn ota_inventory(
     date_to: Option<&str>,
 ) -> Result<OtaInventory, AppError> {
     ctx.db.read(|c| {
-        let products = catalog::load_products(c)?;
-        let known: Vec<i64> = products.iter().map(|p| p.product_id).collect();
+        let offer = ctx.offer.get(c)?;
+        let known: Vec<i64> = offer.products.iter().map(|p| p.product_id).collect();
         let wanted = parse_product_ids(product_ids, &known)?;
         let range = parse_range(date_from, date_to)?;
-        let holidays = catalog::holidays(c)?;
+        let holidays = &offer.holidays;
         let available = inventory::available(c, Channel::Ota)?;
         Ok(OtaInventory {
             channel: Channel::Ota,
@@ -76,18 +146,19 @@ pub fn ota_inventory(
                     .map(|d| d.to_string())
                     .collect(),
                 holidays: holidays.iter().map(|d| clock::date_to_db(*d)).collect(),
-                products: products
-                    .into_iter()
+                products: offer
+                    .products
+                    .iter()
                     .filter(|p| wanted.contains(&p.product_id))
                     .map(|p| PricedProduct {
                         product_id: p.product_id,
-                        name: p.name,
-                        prices: p.prices,
-                        entitlements: p.entitlements,
+                        name: p.name.clone(),
+                        prices: p.prices.clone(),
+                        entitlements: p.entitlements.clone(),
                     })
                     .collect(),
             },
-            calendar: range.map(|(from, to)| calendar(from, to, &holidays)),
+            calendar: range.map(|(from, to)| calendar(from, to, holidays)),
         })
     })
 }
@@ -175,24 +246,24 @@ pub struct Catalog {
 
 /// Packages, prices (with savings versus adult) and direct-channel availability.
 pub fn catalog(ctx: &Ctx) -> Result<Catalog, AppError> {
-    ctx.db.read(|c| direct_offer(c, &ctx.config.currency))
-}
-
-fn direct_offer(c: &Connection, currency: &str) -> Result<Catalog, AppError> {
-    let available = inventory::available(c, Channel::Direct)?;
-    let products = catalog::load_products(c)?
-        .into_iter()
-        .map(|p| CatalogProduct {
-            available: available.get(&p.product_id).copied().unwrap_or(0),
-            product_id: p.product_id,
-            name: p.name,
-            description: p.description,
-            entitlements: p.entitlements,
-            prices: p.prices,
+    ctx.db.read(|c| {
+        let offer = ctx.offer.get(c)?;
+        let available = inventory::available(c, Channel::Direct)?;
+        let products = offer
+            .products
+            .iter()
+            .map(|p| CatalogProduct {
+                available: available.get(&p.product_id).copied().unwrap_or(0),
+                product_id: p.product_id,
+                name: p.name.clone(),
+                description: p.description.clone(),
+                entitlements: p.entitlements.clone(),
+                prices: p.prices.clone(),
+            })
+            .collect();
+        Ok(Catalog {
+            currency: ctx.config.currency.clone(),
+            products,
         })
-        .collect();
-    Ok(Catalog {
-        currency: currency.to_owned(),
-        products,
     })
 }

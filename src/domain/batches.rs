@@ -19,7 +19,7 @@ use super::reservations;
 use super::tickets::rows::{self as ticket_rows, NewTicket, TicketStatus};
 use super::Ctx;
 use crate::clock;
-use crate::db::{ConnExt, Db};
+use crate::db::{ConnExt, Db, Pending};
 use crate::error::AppError;
 use crate::ids;
 
@@ -126,9 +126,9 @@ pub fn bulk_generate(
     partner_id: i64,
     req: NewBatch,
     key: Option<IdempotencyKey>,
-) -> Result<CreatedBatch, AppError> {
+) -> Pending<CreatedBatch> {
     let signer = ctx.qr.clone();
-    ctx.db.write(move |tx| {
+    ctx.db.submit(move |tx| {
         idempotency::once(tx, partner_id, key.as_ref(), |tx| {
             create(tx, partner_id, &req, &signer)
         })

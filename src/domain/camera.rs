@@ -60,7 +60,7 @@ pub fn redeem_frame(
     by: Scanner,
 ) -> Result<Redeemed, Refusal> {
     scan.qr_token = read_qr(frame)?;
-    redemption::redeem(ctx, scan, by)
+    redemption::answer(redemption::redeem(ctx, scan, by).wait())
 }
 
 #[cfg(test)]

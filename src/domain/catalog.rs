@@ -11,6 +11,7 @@ use time::Date;
 
 use super::audit::{self, Actor};
 use super::pricing::{self, Price};
+use super::Ctx;
 use crate::clock;
 use crate::db::{ConnExt, Db};
 use crate::error::AppError;
@@ -130,7 +131,7 @@ fn holiday_rows(conn: &Connection) -> Result<Vec<Holiday>, AppError> {
 
 /// Adds (or renames) a holiday: from now on that date prices as weekend. Audited.
 pub fn set_holiday(
-    db: &Db,
+    ctx: &Ctx,
     date: &str,
     name: &str,
     actor: Actor,
@@ -144,26 +145,30 @@ pub fn set_holiday(
         ));
     }
     let (date, name) = (clock::date_to_db(d), name.trim().to_owned());
-    db.write(move |tx| {
+    let set = ctx.db.write(move |tx| {
         tx.execute(
             "INSERT INTO holidays (date, name) VALUES (?1, ?2) ON CONFLICT (date) DO UPDATE SET name = excluded.name",
             rusqlite::params![date, name],
         )?;
         audit_holiday(tx, actor, "holiday.set", &date, serde_json::json!({"name": name}))?;
         holiday_rows(tx)
-    })
+    });
+    ctx.offer.clear();
+    set
 }
 
 /// Removes a holiday (404 if there is none that day). Audited.
-pub fn remove_holiday(db: &Db, date: &str, actor: Actor) -> Result<Vec<Holiday>, AppError> {
+pub fn remove_holiday(ctx: &Ctx, date: &str, actor: Actor) -> Result<Vec<Holiday>, AppError> {
     let date = date.to_owned();
-    db.write(move |tx| {
+    let removed = ctx.db.write(move |tx| {
         if tx.execute("DELETE FROM holidays WHERE date = ?1", [&date])? == 0 {
             return Err(AppError::NotFound);
         }
         audit_holiday(tx, actor, "holiday.remove", &date, serde_json::json!({}))?;
         holiday_rows(tx)
-    })
+    });
+    ctx.offer.clear();
+    removed
 }
 
 fn audit_holiday(

@@ -13,7 +13,7 @@ use super::orders::{self, OrderStatus};
 use super::payments::{self, Report, Settled, Source};
 use super::values;
 use super::Ctx;
-use crate::db::ConnExt;
+use crate::db::{ConnExt, Pending};
 use crate::error::AppError;
 
 type HmacSha256 = hmac::Hmac<sha2::Sha256>;
@@ -79,15 +79,18 @@ pub fn sign(secret: &str, t: i64, body: &[u8]) -> Vec<u8> {
 }
 
 /// A notification from the gateway: its signature is checked against the exact body, then it
-/// is applied in one transaction.
+/// is applied in one transaction. The inner `Err` is an answer given after the notification was
+/// recorded (amount mismatch, paid twice): it committed, and a repeat gets the same answer.
 pub fn notify(
     ctx: &Ctx,
     signature: Option<&str>,
     body: &[u8],
     n: Notification,
-) -> Result<NotificationResult, AppError> {
-    verify_signature(&ctx.webhook_secret, signature, body, crate::clock::now())?;
-    ctx.db.write(move |tx| apply(tx, &n))?
+) -> Pending<Result<NotificationResult, AppError>> {
+    if let Err(e) = verify_signature(&ctx.webhook_secret, signature, body, crate::clock::now()) {
+        return Pending::ready(Err(e));
+    }
+    ctx.db.submit(move |tx| apply(tx, &n))
 }
 
 /// Applies a gateway notification. The outer error rolls back (nothing recorded); the inner one is

@@ -58,13 +58,17 @@ pub struct Ctx {
     pub config: Config,
     /// The HMAC secret of the payment gateway's webhook.
     pub webhook_secret: String,
+    /// API keys this process resolved recently.
+    pub keys: api_keys::KeyCache,
+    /// The catalog and holidays, as availability reads them.
+    pub offer: availability::OfferCache,
 }
 
 impl Ctx {
     /// Opens and migrates the database and loads (or creates) the server's secrets. The second
     /// value is the webhook secret when it was generated just now (to be shown once).
     pub fn open(config: Config) -> Result<(Ctx, Option<String>), AppError> {
-        let db = Db::open(&config.database_path, config.db_read_pool_size)?;
+        let db = Db::open_with(&config.database_path, config.db_options()?)?;
         let secrets = settings::load_or_create(&db, config.payment_webhook_secret.as_deref())?;
         let generated = secrets
             .webhook_secret_generated
@@ -79,6 +83,8 @@ impl Ctx {
             venue: VenueClock::new(&config.timezone)?,
             config,
             webhook_secret: secrets.webhook_secret,
+            keys: api_keys::KeyCache::default(),
+            offer: availability::OfferCache::default(),
         };
         Ok((ctx, generated))
     }

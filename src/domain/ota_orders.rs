@@ -17,6 +17,7 @@ use super::tickets::Owner;
 use super::values::CustomerDetails;
 use super::Ctx;
 use crate::clock;
+use crate::db::Pending;
 use crate::error::AppError;
 use crate::ids;
 
@@ -46,9 +47,9 @@ pub fn create_ota(
     partner_id: i64,
     req: NewOtaOrder,
     key: Option<IdempotencyKey>,
-) -> Result<Order, AppError> {
+) -> Pending<Order> {
     let (signer, today) = (ctx.qr.clone(), ctx.venue.today());
-    ctx.db.write(move |tx| {
+    ctx.db.submit(move |tx| {
         idempotency::once(tx, partner_id, key.as_ref(), |tx| {
             let id = order_reservation(tx, partner_id, &req, today)?;
             orders::view(tx, &id, Owner::Partner(partner_id), &signer)

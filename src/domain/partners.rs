@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::api_keys::{self, NewKey};
 use super::audit::{self, Actor};
 use super::values;
+use super::Ctx;
 use crate::clock;
 use crate::db::{text_enum, Db};
 use crate::error::AppError;
@@ -143,12 +144,12 @@ fn select(conn: &Connection, id: Option<i64>) -> Result<Vec<Partner>, AppError> 
     Ok(partners)
 }
 
-/// Suspends or reactivates a partner; a suspended partner's keys get 403.
-pub fn set_status(db: &Db, id: i64, status: &str, actor: Actor) -> Result<Partner, AppError> {
+/// Suspends or reactivates a partner; a suspended partner's keys get 403 from the next call on.
+pub fn set_status(ctx: &Ctx, id: i64, status: &str, actor: Actor) -> Result<Partner, AppError> {
     let status = PartnerStatus::parse(status).ok_or_else(|| {
         AppError::validation("status", format!("must be {}", PartnerStatus::expected()))
     })?;
-    db.write(move |tx| {
+    let changed = ctx.db.write(move |tx| {
         let changed = tx.execute(
             "UPDATE partners SET status = ?2 WHERE id = ?1",
             params![id, status],
@@ -165,7 +166,9 @@ pub fn set_status(db: &Db, id: i64, status: &str, actor: Actor) -> Result<Partne
             serde_json::json!({"status": status}),
         )?;
         find(tx, id)
-    })
+    });
+    ctx.keys.clear();
+    changed
 }
 
 /// Creates an API key for a partner; the key is in the answer only.
@@ -220,8 +223,8 @@ fn add_key(
 }
 
 /// Revokes a key at once; its next call gets 403. Revoking twice is harmless.
-pub fn revoke_key(db: &Db, key_id: i64, actor: Actor) -> Result<ApiKeyInfo, AppError> {
-    db.write(move |tx| {
+pub fn revoke_key(ctx: &Ctx, key_id: i64, actor: Actor) -> Result<ApiKeyInfo, AppError> {
+    let revoked = ctx.db.write(move |tx| {
         let partner_id = api_keys::revoke(tx, key_id)?;
         audit::record(
             tx,
@@ -236,5 +239,7 @@ pub fn revoke_key(db: &Db, key_id: i64, actor: Actor) -> Result<ApiKeyInfo, AppE
             .into_iter()
             .find(|k| k.key_id == key_id)
             .ok_or(AppError::NotFound)
-    })
+    });
+    ctx.keys.clear();
+    revoked
 }

@@ -19,7 +19,7 @@ use super::tickets::{views as ticket_views, Owner, Ticket};
 use super::values;
 use super::Ctx;
 use crate::clock;
-use crate::db::text_enum;
+use crate::db::{text_enum, Pending};
 use crate::error::AppError;
 
 text_enum! {
@@ -185,9 +185,9 @@ pub fn activate(
     partner_id: i64,
     a: Activation,
     key: Option<IdempotencyKey>,
-) -> Result<ActivationResult, AppError> {
+) -> Pending<ActivationResult> {
     let signer = ctx.qr.clone();
-    ctx.db.write(move |tx| {
+    ctx.db.submit(move |tx| {
         idempotency::once(tx, partner_id, key.as_ref(), |tx| {
             let outcome = pay_order(tx, partner_id, &a)?;
             let rows = ticket_rows::rows_of_order(tx, &a.order_id)?;

@@ -28,7 +28,7 @@ use super::values;
 use super::venue::VenueClock;
 use super::Ctx;
 use crate::clock;
-use crate::db::ConnExt;
+use crate::db::{ConnExt, Pending};
 use crate::error::AppError;
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -129,16 +129,26 @@ fn replay(scan: &Scan, first: Redeemed, signer: &QrSigner) -> Result<Redeemed, A
 }
 
 /// A scanner at the pier redeems one use of one function code.
-pub fn redeem(ctx: &Ctx, scan: Scan, by: Scanner) -> Result<Redeemed, Refusal> {
-    validate(&scan, by)?;
+/// Queued for the writer without waiting (async code awaits the answer, blocking code `wait`s);
+/// see [`answer`] for the one result it comes to.
+pub fn redeem(ctx: &Ctx, scan: Scan, by: Scanner) -> Pending<Outcome> {
+    if let Err(e) = validate(&scan, by) {
+        return Pending::ready(Ok(Err(e.into())));
+    }
     let gate = Gate {
         signer: ctx.qr.clone(),
         venue: ctx.venue.clone(),
         grace_days: ctx.config.visit_grace_days,
     };
-    ctx.db
-        .write(move |tx| redeem_step(tx, &scan, by, &gate))
-        .map_err(Refusal::from)?
+    ctx.db.submit(move |tx| redeem_step(tx, &scan, by, &gate))
+}
+
+/// What a scan comes to: redeemed, or refused (with the ticket's card when it is genuine).
+pub type Outcome = Result<Redeemed, Refusal>;
+
+/// The outcome of a committed (or failed) redemption job.
+pub fn answer(committed: Result<Outcome, AppError>) -> Outcome {
+    committed.map_err(Refusal::from)?
 }
 
 /// `Err` is a failure that rolls back; `Ok(Err(refusal))` is an answer that changed nothing.
@@ -147,7 +157,7 @@ fn redeem_step(
     scan: &Scan,
     by: Scanner,
     gate: &Gate,
-) -> Result<Result<Redeemed, Refusal>, AppError> {
+) -> Result<Outcome, AppError> {
     if let Some(scan_id) = &scan.scan_id {
         let first: Option<String> = tx.try_query_row(
             "SELECT response FROM redemptions WHERE scan_id = ?1",

@@ -15,7 +15,7 @@ use super::inventory::{self, Channel};
 use super::pricing::Price;
 use super::Ctx;
 use crate::clock;
-use crate::db::{text_enum, ConnExt, Db};
+use crate::db::{text_enum, ConnExt, Db, Pending};
 use crate::error::AppError;
 use crate::ids;
 
@@ -101,21 +101,27 @@ pub fn reserve(
     partner_id: i64,
     req: NewReservation,
     key: Option<IdempotencyKey>,
-) -> Result<Reservation, AppError> {
+) -> Pending<Reservation> {
     let (ttl, currency) = (
         ctx.config.reservation_ttl_hours,
         ctx.config.currency.clone(),
     );
-    ctx.db.write(move |tx| {
+    // From memory when the catalog cache is fresh, so the single writer need not read it; the
+    // answer (an unknown product) is only given after the idempotency check, as if read inside.
+    let cached = ctx.offer.cached_product(req.product_id, "product_id");
+    ctx.db.submit(move |tx| {
         idempotency::once(tx, partner_id, key.as_ref(), |tx| {
             validate_quantity(req.quantity)?;
-            let product = catalog::product(tx, req.product_id, "product_id")?;
+            let product = match cached {
+                Some(product) => product?,
+                None => catalog::product(tx, req.product_id, "product_id")?,
+            };
             let until = hold_until(req.reservation_expires_at.as_deref(), ttl)?;
             let held = hold(tx, partner_id, product, req.quantity, until, &currency)?;
             audit::by_partner(
-            tx,
-            partner_id,
-            "reservation.create",
+                tx,
+                partner_id,
+                "reservation.create",
                 ("reservation", &held.reservation_id),
                 serde_json::json!({"product_id": req.product_id, "quantity": req.quantity, "reserved_until": held.reserved_until}),
             )?;

@@ -204,10 +204,16 @@ impl World {
         let b = app.partner("Partner B");
         let db = app.db();
         let revoked = partners::create_key(db, a.partner_id, "old", None, Actor::System).unwrap();
-        partners::revoke_key(db, revoked.key_id, Actor::System).unwrap();
+        partners::revoke_key(&app.state().ctx, revoked.key_id, Actor::System).unwrap();
         let (revoked_key, revoked_key_id) = (revoked.api_key, revoked.key_id);
         let suspended = new_partner(db, "Suspended");
-        partners::set_status(db, suspended.partner_id, "suspended", Actor::System).unwrap();
+        partners::set_status(
+            &app.state().ctx,
+            suspended.partner_id,
+            "suspended",
+            Actor::System,
+        )
+        .unwrap();
         let suspended_key = suspended.key;
         let users = [
             ("customer@example.com", Role::Customer),

@@ -489,3 +489,27 @@ fn rate_limits_answer_429_with_retry_after() {
         .send()
         .expect(200);
 }
+
+#[test]
+fn a_holiday_set_by_an_admin_shows_in_the_next_inventory_answer() {
+    let app = spawn_app();
+    let p = app.partner("P");
+    let admin = app.admin();
+    let day = weekday_ahead();
+    let calendar = |app: &TestApp| {
+        let path = format!("/api/ota/inventory?date_from={day}&date_to={day}");
+        app.ota_get(&p, &path).expect(200).body["calendar"][0]["day_type"].clone()
+    };
+    assert_eq!(calendar(&app), "weekday");
+    app.req(Method::Put, &format!("/api/admin/holidays/{day}"))
+        .bearer(&admin)
+        .json(&json!({"name": "Harbour Day"}))
+        .send()
+        .expect(200);
+    assert_eq!(calendar(&app), "weekend");
+    app.req(Method::Delete, &format!("/api/admin/holidays/{day}"))
+        .bearer(&admin)
+        .send()
+        .expect(200);
+    assert_eq!(calendar(&app), "weekday");
+}

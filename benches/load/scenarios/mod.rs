@@ -6,3 +6,4 @@ pub mod ota_journey;
 pub mod qr;
 pub mod raw_sqlite;
 pub mod setup;
+pub mod throughput;

@@ -73,7 +73,7 @@ async fn update_partner(
     let status = body.0.status;
     let actor = admin.actor();
     answer(&app, move |ctx| {
-        partners::set_status(&ctx.db, id, &status, actor)
+        partners::set_status(ctx, id, &status, actor)
     })
     .await
 }
@@ -110,10 +110,7 @@ async fn create_key(
 #[delete("/api-keys/<key_id>")]
 async fn revoke_key(app: App, admin: Admin, key_id: i64) -> ApiResult<Json<ApiKeyInfo>> {
     let actor = admin.actor();
-    answer(&app, move |ctx| {
-        partners::revoke_key(&ctx.db, key_id, actor)
-    })
-    .await
+    answer(&app, move |ctx| partners::revoke_key(ctx, key_id, actor)).await
 }
 
 /// Creates a user of any role (venue scanners, staff, admins).

@@ -96,7 +96,7 @@ async fn put_holiday(
     let name = body.0.name;
     let actor = admin.actor();
     answer(&app, move |ctx| {
-        catalog::set_holiday(&ctx.db, &date, &name, actor).map(Items)
+        catalog::set_holiday(ctx, &date, &name, actor).map(Items)
     })
     .await
 }
@@ -107,7 +107,7 @@ async fn put_holiday(
 async fn delete_holiday(app: App, admin: Admin, date: String) -> ApiResult<Json<Items<Holiday>>> {
     let actor = admin.actor();
     answer(&app, move |ctx| {
-        catalog::remove_holiday(&ctx.db, &date, actor).map(Items)
+        catalog::remove_holiday(ctx, &date, actor).map(Items)
     })
     .await
 }
