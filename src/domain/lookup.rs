@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::orders::{self, OrderSummary};
-use super::tickets::TicketStatus;
+use super::tickets::TicketHeadline;
 use crate::db::Db;
 use crate::error::AppError;
 
@@ -16,13 +16,8 @@ const MOST: i64 = 100;
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct TicketHit {
-    pub ticket_code: String,
-    pub status: TicketStatus,
-    pub product_id: i64,
-    pub product_name: String,
-    pub customer_type: Option<String>,
-    pub visit_date: Option<String>,
-    pub holder_name: Option<String>,
+    #[serde(flatten)]
+    pub headline: TicketHeadline,
     pub holder_email: Option<String>,
     pub order_id: Option<String>,
     pub batch_id: Option<String>,
@@ -79,13 +74,15 @@ fn tickets(conn: &Connection, q: &str) -> Result<Vec<TicketHit>, AppError> {
         )?
         .query_map(rusqlite::params![q, MOST + 1], |r| {
             Ok(TicketHit {
-                ticket_code: r.get(0)?,
-                status: r.get(1)?,
-                product_id: r.get(2)?,
-                product_name: r.get(3)?,
-                customer_type: r.get(4)?,
-                visit_date: r.get(5)?,
-                holder_name: r.get(6)?,
+                headline: TicketHeadline {
+                    ticket_code: r.get(0)?,
+                    status: r.get(1)?,
+                    product_id: r.get(2)?,
+                    product_name: r.get(3)?,
+                    customer_type: r.get(4)?,
+                    visit_date: r.get(5)?,
+                    holder_name: r.get(6)?,
+                },
                 holder_email: r.get(7)?,
                 order_id: r.get(8)?,
                 batch_id: r.get(9)?,

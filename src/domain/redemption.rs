@@ -259,7 +259,7 @@ fn admit(
             "function_code",
             format!(
                 "not in this ticket's package ({} includes {})",
-                card.product_name,
+                card.headline.product_name,
                 names.join(", ")
             ),
         ));

@@ -109,72 +109,81 @@ fn rows_where(
     Ok((rows, total, others))
 }
 
-/// One page of a batch's printable vouchers; audited.
-pub fn of_batch(
-    ctx: &Ctx,
-    batch_id: &str,
-    actor: Actor,
-    limit: i64,
-    offset: i64,
-) -> Result<VoucherSheet, AppError> {
-    let batch_id = batch_id.to_owned();
-    let plan = ctx.db.write(move |tx| {
-        let batch = batches::find(tx, &batch_id, Scope::Operator)?;
-        let (rows, total, not_printable) = rows_where(tx, "batch_id", &batch_id, limit, offset)?;
-        audit::record(
-            tx,
-            actor,
-            Some(batch.partner_id),
-            "batch.print",
-            ("batch", &batch_id),
-            serde_json::json!({"vouchers": rows.len(), "offset": offset}),
-        )?;
-        Ok(Plan {
-            source: "batch",
-            title: format!(
-                "Batch {} · {}",
-                &batch_id[..8.min(batch_id.len())],
-                batch.partner_name
-            ),
-            sell_by: Some(batch.expires_at[..10].to_owned()),
-            id: batch_id,
-            rows,
-            total,
-            not_printable,
-        })
-    })?;
-    render(ctx, plan, limit, offset)
+/// What a sheet of vouchers is printed from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SheetOf {
+    Batch,
+    Order,
 }
 
-/// One page of an order's printable tickets as vouchers; audited.
-pub fn of_order(
+impl SheetOf {
+    fn name(self) -> &'static str {
+        match self {
+            SheetOf::Batch => "batch",
+            SheetOf::Order => "order",
+        }
+    }
+}
+
+/// Who the tickets belong to, a title, and a batch's sales-period end (its sell-by date).
+fn source(
+    tx: &Transaction<'_>,
+    of: SheetOf,
+    id: &str,
+) -> Result<(Option<i64>, String, Option<String>), AppError> {
+    let short = &id[..8.min(id.len())];
+    Ok(match of {
+        SheetOf::Batch => {
+            let b = batches::find(tx, id, Scope::Operator)?;
+            let title = format!("Batch {short} · {}", b.partner_name);
+            (
+                Some(b.partner_id),
+                title,
+                Some(b.expires_at[..10].to_owned()),
+            )
+        }
+        SheetOf::Order => {
+            let o = orders::owned_row(tx, id, Owner::Operator)?;
+            (
+                o.partner_id,
+                format!("Order {short} · {}", o.customer.name),
+                None,
+            )
+        }
+    })
+}
+
+/// One page of the printable vouchers of a batch or an order, audited (`batch.print`,
+/// `order.print`) in the transaction that reads them; the QR codes are drawn after it.
+pub fn sheet(
     ctx: &Ctx,
-    order_id: &str,
+    of: SheetOf,
+    id: &str,
     actor: Actor,
     limit: i64,
     offset: i64,
 ) -> Result<VoucherSheet, AppError> {
-    let order_id = order_id.to_owned();
+    let id = id.to_owned();
     let plan = ctx.db.write(move |tx| {
-        let order = orders::owned_row(tx, &order_id, Owner::Operator)?;
-        let (rows, total, not_printable) = rows_where(tx, "order_id", &order_id, limit, offset)?;
+        let (partner_id, title, sell_by) = source(tx, of, &id)?;
+        let column = match of {
+            SheetOf::Batch => "batch_id",
+            SheetOf::Order => "order_id",
+        };
+        let (rows, total, not_printable) = rows_where(tx, column, &id, limit, offset)?;
         audit::record(
             tx,
             actor,
-            order.partner_id,
-            "order.print",
-            ("order", &order_id),
+            partner_id,
+            &format!("{}.print", of.name()),
+            (of.name(), &id),
             serde_json::json!({"vouchers": rows.len(), "offset": offset}),
         )?;
         Ok(Plan {
-            source: "order",
-            title: format!(
-                "Order {} · {}",
-                &order_id[..8.min(order_id.len())],
-                order.customer.name
-            ),
-            sell_by: None,
-            id: order_id,
+            source: of.name(),
+            id,
+            title,
+            sell_by,
             rows,
             total,
             not_printable,

@@ -175,14 +175,7 @@ fn a_sold_voucher_shows_its_sale_in_the_history() {
     let app = spawn_app();
     let p = app.partner("Harbour Travel");
     let desk = staff(&app);
-    let batch = app
-        .ota_post(
-            &p,
-            "/api/ota/tickets/bulk-generate",
-            &json!({"product_id": 107, "quantity": 1, "distribution_mode": "direct_sale"}),
-        )
-        .expect(201);
-    let code = text_of(&batch.body["tickets"][0], "ticket_code");
+    let code = text_of(&app.batch(&p, 107, 1)["tickets"][0], "ticket_code");
     let h = get(&app, &desk, &format!("/api/admin/tickets/{code}"))
         .expect(200)
         .body;
@@ -190,7 +183,7 @@ fn a_sold_voucher_shows_its_sale_in_the_history() {
         (h["events"][0]["kind"].as_str(), h["can_cancel"].as_bool()),
         (Some("pre_generated"), Some(true))
     );
-    app.ota_post(&p, &format!("/api/ota/tickets/{code}/activate"), &json!({"customer_details": {"name": "Wai Lun", "email": "wl@example.com"}, "customer_type": "child", "visit_date": weekday_ahead()})).expect(200);
+    app.sell_voucher(&p, &code, "child", &weekday_ahead());
     let h = get(&app, &desk, &format!("/api/admin/tickets/{code}"))
         .expect(200)
         .body;
@@ -210,17 +203,7 @@ fn orders_waiting_for_a_refund_are_queued_for_staff() {
     let app = spawn_app();
     let p = app.partner("P");
     let desk = staff(&app);
-    let rid = app
-        .reserve(&p, 108, 1500)
-        .expect(201)
-        .text("reservation_id");
-    let order = app.order(&p, &rid, &[("adult", 1500)]).expect(201);
-    let oid = order.text("order_id");
-    app.expire_reservation(&rid);
-    app.reserve(&p, 108, 1500).expect(201);
-    let amount = order.body["payment_required"]["amount_cents"]
-        .as_i64()
-        .unwrap();
+    let (oid, amount) = app.order_whose_units_went(&p);
     app.notify(&json!({"order_id": oid, "payment_reference": "GW-LATE", "status": "SUCCESS", "amount_cents": amount, "currency": "USD"})).expect(200);
     app.paid_order(&p, 106, 1); // paid normally: not in the queue
 
@@ -266,15 +249,9 @@ fn vouchers_print_with_their_qr_what_they_entitle_to_and_when_they_are_valid() {
     let app = spawn_app();
     let p = app.partner("Harbour Travel");
     let desk = staff(&app);
-    let batch = app
-        .ota_post(
-            &p,
-            "/api/ota/tickets/bulk-generate",
-            &json!({"product_id": 107, "quantity": 5, "distribution_mode": "direct_sale"}),
-        )
-        .expect(201);
-    let bid = text_of(&batch.body, "batch_id");
-    let tickets = batch.body["tickets"].as_array().unwrap();
+    let batch = app.batch(&p, 107, 5);
+    let bid = text_of(&batch, "batch_id");
+    let tickets = batch["tickets"].as_array().unwrap();
     app.ota_post_empty(
         &p,
         &format!(
@@ -284,7 +261,7 @@ fn vouchers_print_with_their_qr_what_they_entitle_to_and_when_they_are_valid() {
     )
     .expect(200);
     let sold = text_of(&tickets[0], "ticket_code");
-    app.ota_post(&p, &format!("/api/ota/tickets/{sold}/activate"), &json!({"customer_details": {"name": "Wai Lun", "email": "wl@example.com"}, "customer_type": "child", "visit_date": weekday_ahead()})).expect(200);
+    app.sell_voucher(&p, &sold, "child", &weekday_ahead());
 
     let sheet = get(
         &app,
@@ -303,7 +280,7 @@ fn vouchers_print_with_their_qr_what_they_entitle_to_and_when_they_are_valid() {
     );
     let vouchers = sheet["vouchers"].as_array().unwrap();
     assert_eq!(vouchers.len(), 3);
-    let sell_by = &batch.body["expires_at"].as_str().unwrap()[..10];
+    let sell_by = &batch["expires_at"].as_str().unwrap()[..10];
     assert_eq!(
         vouchers[0]["validity"],
         format!("Valid on {} only", weekday_ahead())

@@ -15,20 +15,7 @@ fn ticket_for(
     customer_type: &str,
     visit_date: &str,
 ) -> Value {
-    let r = app.reserve(p, product, 1).expect(201);
-    let rid = text_of(&r.body, "reservation_id");
-    let order = app
-        .order_on(p, &rid, &[(customer_type, 1)], visit_date)
-        .expect(201);
-    let order_id = text_of(&order.body, "order_id");
-    let paid = app
-        .ota_post(
-            p,
-            "/api/ota/activate",
-            &json!({"order_id": order_id, "payment_reference": format!("pay-{order_id}")}),
-        )
-        .expect(200);
-    paid.body["tickets"][0].clone()
+    app.sell(p, product, &[(customer_type, 1)], visit_date, MEI)["tickets"][0].clone()
 }
 
 fn uses_left(app: &TestApp, code: &str) -> i64 {
@@ -157,16 +144,10 @@ fn vouchers_keep_their_rules_and_open_dated_tickets_enter_any_day() {
     let app = spawn_app();
     let p = app.partner("P");
     let scanner = venue(&app);
-    let batch = app
-        .ota_post(
-            &p,
-            "/api/ota/tickets/bulk-generate",
-            &json!({"product_id": 107, "quantity": 1, "distribution_mode": "direct_sale"}),
-        )
-        .expect(201);
+    let batch = app.batch(&p, 107, 1);
     let (code, voucher) = (
-        text_of(&batch.body["tickets"][0], "ticket_code"),
-        text_of(&batch.body["tickets"][0], "voucher_token"),
+        text_of(&batch["tickets"][0], "ticket_code"),
+        text_of(&batch["tickets"][0], "voucher_token"),
     );
     // Unsold: not active, whatever the day; the card says it is an open-dated voucher.
     let r = app
@@ -185,9 +166,7 @@ fn vouchers_keep_their_rules_and_open_dated_tickets_enter_any_day() {
         (Value::Null, Some("batch"))
     );
     // Sold for a later day: that day's rule.
-    let sale = json!({"customer_details": {"name": "Wai Lun", "email": "wl@example.com"}, "customer_type": "child", "visit_date": weekday_ahead()});
-    app.ota_post(&p, &format!("/api/ota/tickets/{code}/activate"), &sale)
-        .expect(200);
+    app.sell_voucher(&p, &code, "child", &weekday_ahead());
     app.redeem(&scanner, &voucher, "ferry")
         .problem(409, "WRONG_VISIT_DATE");
     // A ticket with no visit date at all enters any day.

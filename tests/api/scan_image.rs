@@ -30,6 +30,15 @@ fn blank_png() -> Vec<u8> {
     png
 }
 
+/// An app, a venue scanner's token and a ticket sold for today.
+fn at_the_pier() -> (TestApp, String, serde_json::Value) {
+    let app = spawn_app();
+    let p = app.partner("P");
+    let scanner = venue(&app);
+    let ticket = app.sold_ticket(&p, 106);
+    (app, scanner, ticket)
+}
+
 fn frame(app: &TestApp, scanner: &str, query: &str, bytes: Vec<u8>, ct: ContentType) -> Resp {
     app.post(&format!("/venue/scan-image?{query}"))
         .bearer(scanner)
@@ -39,20 +48,14 @@ fn frame(app: &TestApp, scanner: &str, query: &str, bytes: Vec<u8>, ct: ContentT
 
 #[test]
 fn a_camera_frame_redeems_like_a_typed_token() {
-    let app = spawn_app();
-    let p = app.partner("P");
-    let scanner = venue(&app);
-    let ticket = app.sold_ticket(&p, 106);
+    let (app, scanner, ticket) = at_the_pier();
     let token = text_of(&ticket, "qr_token");
 
-    let ok = frame(
-        &app,
-        &scanner,
-        "function_code=ferry&scan_id=cam-1",
-        photo_of(&token),
-        ContentType::JPEG,
-    )
-    .expect(200);
+    let upload = || {
+        let query = "function_code=ferry&scan_id=cam-1";
+        frame(&app, &scanner, query, photo_of(&token), ContentType::JPEG).expect(200)
+    };
+    let ok = upload();
     assert_eq!(
         (
             ok.body["ticket_code"].as_str(),
@@ -62,15 +65,7 @@ fn a_camera_frame_redeems_like_a_typed_token() {
     );
     assert_eq!(ok.body["ticket"]["product_name"], "Premium Plan");
     // The same scan id again (a retried upload) consumes nothing more.
-    let again = frame(
-        &app,
-        &scanner,
-        "function_code=ferry&scan_id=cam-1",
-        photo_of(&token),
-        ContentType::JPEG,
-    )
-    .expect(200);
-    assert_eq!(again.body, ok.body);
+    assert_eq!(upload().body, ok.body);
     // A PNG works too, and the rules are the rules: the second ferry use, then none left.
     let png = gangway::domain::qr::png(&token).unwrap();
     frame(
@@ -89,10 +84,7 @@ fn a_camera_frame_redeems_like_a_typed_token() {
 
 #[test]
 fn a_frame_without_a_code_consumes_nothing_and_says_so() {
-    let app = spawn_app();
-    let p = app.partner("P");
-    let scanner = venue(&app);
-    app.sold_ticket(&p, 106);
+    let (app, scanner, _ticket) = at_the_pier();
     frame(
         &app,
         &scanner,
@@ -115,10 +107,8 @@ fn a_frame_without_a_code_consumes_nothing_and_says_so() {
 
 #[test]
 fn the_frame_route_checks_its_body_and_its_query() {
-    let app = spawn_app();
-    let p = app.partner("P");
-    let scanner = venue(&app);
-    let token = text_of(&app.sold_ticket(&p, 106), "qr_token");
+    let (app, scanner, ticket) = at_the_pier();
+    let token = text_of(&ticket, "qr_token");
     let photo = photo_of(&token);
     frame(
         &app,

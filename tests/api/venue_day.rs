@@ -15,27 +15,7 @@ fn sell(
     date: &str,
     holder: &str,
 ) -> Value {
-    let n: i64 = types.iter().map(|(_, n)| n).sum();
-    let rid = app
-        .reserve(p, product, n)
-        .expect(201)
-        .text("reservation_id");
-    let breakdown: Vec<Value> = types
-        .iter()
-        .map(|(t, n)| json!({"customer_type": t, "count": n}))
-        .collect();
-    let order = app
-        .ota_post(p, "/api/ota/orders", &json!({"reservation_id": rid, "customer_details": {"name": holder, "email": "h@example.com"},
-            "pricing_context": {"visit_date": date, "customer_breakdown": breakdown}}))
-        .expect(201);
-    let oid = order.text("order_id");
-    app.ota_post(
-        p,
-        "/api/ota/activate",
-        &json!({"order_id": oid, "payment_reference": format!("pay-{oid}")}),
-    )
-    .expect(200)
-    .body
+    app.sell(p, product, types, date, (holder, "h@example.com"))
 }
 
 /// The CSV text without its BOM (which it must have), as lines.
@@ -234,16 +214,13 @@ fn the_dashboard_tells_pre_generated_vouchers_from_live_holds() {
     let app = spawn_app();
     let p = app.partner("P");
     let staff = app.user("staff@example.com", Role::Staff);
-    let batch = app
-        .ota_post(
-            &p,
-            "/api/ota/tickets/bulk-generate",
-            &json!({"product_id": 107, "quantity": 1400, "distribution_mode": "reseller_batch"}),
-        )
-        .expect(201);
-    let code = text_of(&batch.body["tickets"][0], "ticket_code");
-    app.ota_post(&p, &format!("/api/ota/tickets/{code}/activate"), &json!({"customer_details": {"name": "A", "email": "a@example.com"}, "customer_type": "adult", "visit_date": today()}))
-        .expect(200);
+    let batch = app.batch(&p, 107, 1400);
+    app.sell_voucher(
+        &p,
+        &text_of(&batch["tickets"][0], "ticket_code"),
+        "adult",
+        &today(),
+    );
     app.reserve(&p, 107, 3).expect(201);
     let inv = app
         .get("/api/admin/inventory")
@@ -296,15 +273,9 @@ fn the_batch_page_pages_filters_and_still_lists_everything_unasked() {
     let app = spawn_app();
     let p = app.partner("P");
     let staff = app.user("staff@example.com", Role::Staff);
-    let batch = app
-        .ota_post(
-            &p,
-            "/api/ota/tickets/bulk-generate",
-            &json!({"product_id": 106, "quantity": 250, "distribution_mode": "direct_sale"}),
-        )
-        .expect(201);
-    let bid = batch.body["batch_id"].as_str().unwrap();
-    let first = text_of(&batch.body["tickets"][0], "ticket_code");
+    let batch = app.batch(&p, 106, 250);
+    let bid = batch["batch_id"].as_str().unwrap();
+    let first = text_of(&batch["tickets"][0], "ticket_code");
     app.ota_post_empty(&p, &format!("/api/ota/tickets/{first}/cancel"))
         .expect(200);
     let get = |q: &str| {
@@ -334,7 +305,7 @@ fn the_batch_page_pages_filters_and_still_lists_everything_unasked() {
     );
     assert_eq!(
         third["tickets"][0]["ticket_code"],
-        batch.body["tickets"][200]["ticket_code"]
+        batch["tickets"][200]["ticket_code"]
     );
     assert_eq!(
         get("?limit=10").expect(200).body["tickets"]
@@ -383,10 +354,8 @@ fn settlement_downloads_as_csv_in_currency_units() {
         .ota_post(&p, "/api/ota/tickets/bulk-generate", &json!({"product_id": 106, "quantity": 1, "distribution_mode": "reseller_batch", "reseller_id": rid}))
         .expect(201);
     let code = text_of(&batch.body["tickets"][0], "ticket_code");
-    let sold = app
-        .ota_post(&p, &format!("/api/ota/tickets/{code}/activate"), &json!({"customer_details": {"name": "A", "email": "a@example.com"}, "customer_type": "adult", "visit_date": weekday_ahead()}))
-        .expect(200);
-    assert_eq!(sold.body["price_cents"], 28800);
+    let sold = app.sell_voucher(&p, &code, "adult", &weekday_ahead());
+    assert_eq!(sold["price_cents"], 28800);
     let r = app
         .get(&format!(
             "/api/admin/partners/{}/billing/summary.csv",

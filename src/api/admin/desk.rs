@@ -19,7 +19,7 @@ use crate::domain::lookup::{self, LookupResult};
 use crate::domain::manifest::{self, Manifest, ManifestQuery};
 use crate::domain::orders::{self, OrderStatus, OrderSummary};
 use crate::domain::tickets::{self, Owner, Ticket, TicketHistory};
-use crate::domain::vouchers::{self, VoucherSheet};
+use crate::domain::vouchers::{self, SheetOf, VoucherSheet};
 use crate::error::AppError;
 
 pub fn routes(
@@ -170,12 +170,7 @@ async fn batch_vouchers(
     page: Option<String>,
     limit: Option<String>,
 ) -> ApiResult<Json<VoucherSheet>> {
-    let p = Page::parse(page.as_deref(), limit.as_deref(), 100, 500)?;
-    let actor = staff.actor();
-    answer(&app, move |ctx| {
-        vouchers::of_batch(ctx, &id, actor, p.limit, p.offset())
-    })
-    .await
+    sheet(&app, &staff, SheetOf::Batch, id, page, limit).await
 }
 
 /// An order's active tickets as printable vouchers (QR codes carry voucher tokens, which do not
@@ -189,10 +184,21 @@ async fn order_vouchers(
     page: Option<String>,
     limit: Option<String>,
 ) -> ApiResult<Json<VoucherSheet>> {
+    sheet(&app, &staff, SheetOf::Order, id, page, limit).await
+}
+
+async fn sheet(
+    app: &App,
+    staff: &Staff,
+    of: SheetOf,
+    id: String,
+    page: Option<String>,
+    limit: Option<String>,
+) -> ApiResult<Json<VoucherSheet>> {
     let p = Page::parse(page.as_deref(), limit.as_deref(), 100, 500)?;
     let actor = staff.actor();
-    answer(&app, move |ctx| {
-        vouchers::of_order(ctx, &id, actor, p.limit, p.offset())
+    answer(app, move |ctx| {
+        vouchers::sheet(ctx, of, &id, actor, p.limit, p.offset())
     })
     .await
 }

@@ -141,8 +141,8 @@ async fn partner_billing(
     period_end: Option<String>,
     reseller_id: Option<String>,
 ) -> ApiResult<Json<BillingSummary>> {
-    run(&app, move |ctx| partners::get(&ctx.db, id)).await?;
-    summary(&app, id, period_start, period_end, reseller_id).await
+    let period = (period_start, period_end, reseller_id);
+    partner_summary(&app, id, period).await
 }
 
 /// The same settlement as CSV (UTF-8 with BOM, money in currency units), for spreadsheets.
@@ -156,8 +156,17 @@ async fn partner_billing_csv(
     period_end: Option<String>,
     reseller_id: Option<String>,
 ) -> ApiResult<CsvFile> {
-    run(&app, move |ctx| partners::get(&ctx.db, id)).await?;
-    let s = summary(&app, id, period_start, period_end, reseller_id).await?;
+    let s = partner_summary(&app, id, (period_start, period_end, reseller_id)).await?;
     let (name, csv) = billing::summary_csv(&s.0, id);
     Ok(CsvFile(name, csv))
+}
+
+/// A partner's settlement, once the partner is known to exist (else 404).
+async fn partner_summary(
+    app: &App,
+    id: i64,
+    (start, end, reseller_id): (Option<String>, Option<String>, Option<String>),
+) -> ApiResult<Json<BillingSummary>> {
+    run(app, move |ctx| partners::get(&ctx.db, id)).await?;
+    summary(app, id, start, end, reseller_id).await
 }

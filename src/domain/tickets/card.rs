@@ -22,8 +22,9 @@ pub struct EntitlementUses {
     pub last_used_at: Option<String>,
 }
 
+/// What names a ticket on every list: its code and status, the package, who it is for and when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct TicketCard {
+pub struct TicketHeadline {
     pub ticket_code: String,
     pub status: TicketStatus,
     pub product_id: i64,
@@ -34,6 +35,12 @@ pub struct TicketCard {
     pub visit_date: Option<String>,
     /// The holder's name, when the sale recorded one.
     pub holder_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct TicketCard {
+    #[serde(flatten)]
+    pub headline: TicketHeadline,
     /// Where the ticket came from: `batch` (a pre-generated voucher) or `order`.
     pub origin: String,
     pub entitlements: Vec<EntitlementUses>,
@@ -72,13 +79,15 @@ pub(in crate::domain) fn card(conn: &Connection, row: &TicketRow) -> Result<Tick
         })?
         .collect::<Result<_, _>>()?;
     Ok(TicketCard {
-        ticket_code: row.code.clone(),
-        status: row.status,
-        product_id: row.product_id,
-        product_name,
-        customer_type: row.customer_type.clone(),
-        visit_date: row.visit_date.clone(),
-        holder_name: row.customer.as_ref().map(|c| c.name.clone()),
+        headline: TicketHeadline {
+            ticket_code: row.code.clone(),
+            status: row.status,
+            product_id: row.product_id,
+            product_name,
+            customer_type: row.customer_type.clone(),
+            visit_date: row.visit_date.clone(),
+            holder_name: row.customer.as_ref().map(|c| c.name.clone()),
+        },
         origin: if row.batch_id.is_some() {
             "batch"
         } else {

@@ -21,7 +21,7 @@ use super::Ctx;
 use crate::error::AppError;
 use rows::{Sale, TicketRow};
 
-pub use card::{EntitlementUses, TicketCard};
+pub use card::{EntitlementUses, TicketCard, TicketHeadline};
 pub use history::{history, HistoryEvent, TicketHistory};
 pub use rows::{Owner, RemainingUses, TicketFilter, TicketStatus};
 pub use views::{DistributionChain, Ticket};
