@@ -11,6 +11,7 @@ use gangway::domain::users::Role;
 use serde_json::{json, Value};
 
 use super::browser::*;
+use super::steps::*;
 use crate::helpers::*;
 
 // =====================================================================================
