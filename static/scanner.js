@@ -175,13 +175,21 @@ export function renderScanner(root, { signal, user, query }) {
     buzz(true);
   }
 
+  /** The problem's words for the gate: a 422's detail without the field name it starts with. */
+  function refusalText(e) {
+    const prefix = e.field ? `${e.field}: ` : '';
+    if (!prefix || !e.message.startsWith(prefix)) return e.message;
+    const rest = e.message.slice(prefix.length);
+    return rest.charAt(0).toUpperCase() + rest.slice(1);
+  }
+
   function showRefused(e, fn) {
     const card = e.problem && e.problem.ticket;
     const hint = e.code === 'WRONG_VISIT_DATE' && staff ? 'Tick “Let in outside its visit date” and scan again to let the guest in (audited).' : HINTS[e.code];
     setResult(
       'refused',
       h('p', { class: 'verdict' }, h('span', { 'aria-hidden': 'true' }, '✕ '), 'REFUSED'),
-      h('p', { class: 'detail', 'data-testid': 'refusal' }, e.message),
+      h('p', { class: 'detail', 'data-testid': 'refusal' }, refusalText(e)),
       hint ? h('p', { class: 'note' }, hint) : null,
       ticketCard(card, { scanned: fn }),
       e.code ? h('p', { class: 'meta' }, h('span', { class: 'mono code', 'data-testid': 'refusal-code' }, e.code), ` · ${fmtClock(new Date())}`) : null,
@@ -190,7 +198,7 @@ export function renderScanner(root, { signal, user, query }) {
     result.dataset.customerType = card?.customer_type || '';
     delete result.dataset.remainingUses;
     delete result.dataset.ticketStatus;
-    addHistory(false, fn, e.message);
+    addHistory(false, fn, refusalText(e));
     buzz(false);
   }
 

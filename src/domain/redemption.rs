@@ -250,15 +250,11 @@ fn admit(
     gate: &Gate,
 ) -> Result<bool, AppError> {
     let Some(entitlement) = card.entitlement(&scan.function_code) else {
-        let names: Vec<&str> = card
-            .entitlements
-            .iter()
-            .map(|e| e.function_code.as_str())
-            .collect();
+        let names: Vec<&str> = card.entitlements.iter().map(|e| e.name.as_str()).collect();
         return Err(AppError::validation(
             "function_code",
             format!(
-                "not in this ticket's package ({} includes {})",
+                "not on this ticket: {} includes {}",
                 card.headline.product_name,
                 names.join(", ")
             ),

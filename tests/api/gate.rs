@@ -290,7 +290,9 @@ fn refusals_speak_plainly_about_genuine_tickets_and_forgeries_learn_nothing() {
         .redeem(&scanner, &token, "pet_area")
         .problem(422, "VALIDATION_FAILED");
     assert!(
-        text_of(&r.body, "detail").contains("Premium Plan includes ferry, buffet, playground"),
+        text_of(&r.body, "detail").ends_with(
+            "not on this ticket: Premium Plan includes Ferry ride (round trip), Buffet lunch, Playground visit"
+        ),
         "{}",
         r.body
     );
