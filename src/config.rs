@@ -30,6 +30,10 @@ pub struct Config {
     pub visit_grace_days: i64,
     pub session_ttl_hours: i64,
     pub db_read_pool_size: u32,
+    /// How long an OCTO booking is held when the reseller does not say (`expirationMinutes`).
+    pub octo_hold_minutes: i64,
+    /// The operator's name, as OCTO resellers see it (`GET /octo/supplier`).
+    pub supplier_name: String,
     /// `app` (Gangway checkpoints its WAL) or `external` (Litestream does).
     pub checkpoint: String,
 }
@@ -77,6 +81,7 @@ impl Config {
                 i64::from(self.rate_limit_per_minute),
             ),
             ("db_read_pool_size", i64::from(self.db_read_pool_size)),
+            ("octo_hold_minutes", self.octo_hold_minutes),
         ];
         if let Some((key, _)) = positive.iter().find(|(_, v)| *v <= 0) {
             return Err(AppError::Config(format!("{key} must be greater than zero")));
@@ -86,6 +91,14 @@ impl Config {
                 "reservation_ttl_hours must be at most 168 (7 days)".into(),
             ));
         }
+        if self.octo_hold_minutes > 7 * 24 * 60 {
+            return Err(AppError::Config(
+                "octo_hold_minutes must be at most 10080 (7 days)".into(),
+            ));
+        }
+        if self.supplier_name.trim().is_empty() {
+            return Err(AppError::Config("supplier_name must not be empty".into()));
+        }
         let currency_ok =
             self.currency.len() == 3 && self.currency.chars().all(|c| c.is_ascii_uppercase());
         if !currency_ok {
@@ -93,13 +106,18 @@ impl Config {
                 "currency must be a three-letter ISO 4217 code such as USD".into(),
             ));
         }
-        crate::domain::venue::VenueClock::new(&self.timezone)?;
         if !(0..=30).contains(&self.visit_grace_days) {
             return Err(AppError::Config(
                 "visit_grace_days must be between 0 and 30".into(),
             ));
         }
         self.db_options()?;
+        if jiff::tz::TimeZone::get(&self.timezone).is_err() {
+            return Err(AppError::Config(format!(
+                "timezone '{}' is not an IANA time zone name (e.g. Europe/Lisbon, Asia/Hong_Kong, UTC)",
+                self.timezone
+            )));
+        }
         if matches!(&self.payment_webhook_secret, Some(s) if s.len() < 16) {
             return Err(AppError::Config(
                 "payment_webhook_secret must be at least 16 characters".into(),

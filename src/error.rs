@@ -33,6 +33,7 @@ pub enum AppError {
     QrExpired,
     /// A camera frame in which no QR code could be read.
     QrNotFound,
+    Refused(Refusal),
     RateLimited {
         retry_after_secs: u64,
     },
@@ -55,6 +56,29 @@ impl AppError {
         AppError::InvalidState(detail.into())
     }
 
+    /// A refusal in the vocabulary of a standard Gangway speaks besides its own.
+    pub fn refused(code: &'static str, detail: impl Into<String>) -> AppError {
+        AppError::Refused(Refusal {
+            code,
+            detail: detail.into(),
+            field: None,
+        })
+    }
+
+    /// A refusal that names the offending value under the field name of that standard.
+    pub fn refused_value(
+        code: &'static str,
+        detail: impl Into<String>,
+        field: &'static str,
+        value: impl Into<String>,
+    ) -> AppError {
+        AppError::Refused(Refusal {
+            code,
+            detail: detail.into(),
+            field: Some((field, value.into())),
+        })
+    }
+
     /// A stored value that the code does not know: the books are corrupt, never guess.
     pub fn corrupt(column: &str, value: impl std::fmt::Display) -> AppError {
         AppError::Internal(format!("stored value '{value}' in {column} is not valid"))
@@ -64,7 +88,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         use AppError::*;
         match self {
-            Malformed(_) => 400,
+            Malformed(_) | Refused(_) => 400,
             Unauthenticated => 401,
             Forbidden(_) => 403,
             NotFound => 404,
@@ -110,6 +134,7 @@ impl AppError {
             QrExpired => "QR_EXPIRED",
             QrNotFound => "QR_NOT_FOUND",
             RateLimited { .. } => "RATE_LIMITED",
+            Refused(r) => r.code,
             StorageUnavailable(_) => "STORAGE_UNAVAILABLE",
             Unavailable(_) => "SERVICE_UNAVAILABLE",
             Config(_) | Internal(_) => "INTERNAL_ERROR",
@@ -128,6 +153,7 @@ impl AppError {
             | WrongVisitDate(d)
             | InvalidState(d) => d.clone(),
             Validation { field, detail } => format!("{field}: {detail}"),
+            Refused(r) => r.detail.clone(),
             Unauthenticated => "Missing or invalid credentials.".into(),
             NotFound => "No such resource.".into(),
             MethodNotAllowed => "This method is not allowed on this resource.".into(),
@@ -184,6 +210,16 @@ impl std::fmt::Display for AppError {
 }
 
 impl std::error::Error for AppError {}
+
+/// A refusal with a code of another standard's vocabulary (OCTO's `INVALID_PRODUCT_ID`,
+/// `UNPROCESSABLE_ENTITY`, …) and, where that standard wants it, the offending value under its
+/// field name (`productId: "invalidProductId"`). Only that standard's routes produce and render it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: &'static str,
+    pub detail: String,
+    pub field: Option<(&'static str, String)>,
+}
 
 /// RFC 9457 problem details, plus our stable `code` (and the offending `field` for 422s).
 #[derive(Debug, Serialize, schemars::JsonSchema)]

@@ -17,6 +17,10 @@ use crate::error::AppError;
 
 pub struct Body<T>(pub T);
 
+/// `Body<T>` for a route whose whole body is optional: no body at all is `T::default()` (an OCTO
+/// reseller may cancel or extend without one).
+pub struct OptionalBody<T>(pub T);
+
 /// The raw bytes next to the parsed value, for routes that must verify a signature over the exact
 /// body (the payment webhook) or fingerprint it (idempotency).
 pub struct RawBody<T> {
@@ -84,6 +88,21 @@ impl<'r, T: DeserializeOwned> FromData<'r> for Body<T> {
 }
 
 #[rocket::async_trait]
+impl<'r, T: DeserializeOwned + Default> FromData<'r> for OptionalBody<T> {
+    type Error = AppError;
+
+    async fn from_data(req: &'r Request<'_>, mut data: Data<'r>) -> data::Outcome<'r, Self> {
+        if data.peek(1).await.is_empty() {
+            return Outcome::Success(OptionalBody(T::default()));
+        }
+        let parsed = read_json::<T>(req, data)
+            .await
+            .map(|raw| OptionalBody(raw.value));
+        outcome(req, parsed)
+    }
+}
+
+#[rocket::async_trait]
 impl<'r, T: DeserializeOwned> FromData<'r> for RawBody<T> {
     type Error = AppError;
 
@@ -96,6 +115,14 @@ impl<'r, T: DeserializeOwned> FromData<'r> for RawBody<T> {
 impl<'r, T: DeserializeOwned + JsonSchema> OpenApiFromData<'r> for Body<T> {
     fn request_body(gen: &mut OpenApiGenerator) -> rocket_okapi::Result<RequestBody> {
         rocket::serde::json::Json::<T>::request_body(gen)
+    }
+}
+
+impl<'r, T: DeserializeOwned + Default + JsonSchema> OpenApiFromData<'r> for OptionalBody<T> {
+    fn request_body(gen: &mut OpenApiGenerator) -> rocket_okapi::Result<RequestBody> {
+        let mut body = rocket::serde::json::Json::<T>::request_body(gen)?;
+        body.required = false;
+        Ok(body)
     }
 }
 

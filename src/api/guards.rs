@@ -4,11 +4,10 @@
 
 use rocket::outcome::Outcome;
 use rocket::request::{self, FromRequest, Request};
-use rocket_okapi::gen::OpenApiGenerator;
 use rocket_okapi::okapi::openapi3::{
     Object, SecurityRequirement, SecurityScheme, SecuritySchemeData,
 };
-use rocket_okapi::request::{OpenApiFromRequest, RequestHeaderInput};
+use rocket_okapi::request::RequestHeaderInput;
 
 use super::problem::stash;
 use super::rate_limit::{Bucket, Decision};
@@ -28,6 +27,11 @@ pub struct Partner {
     pub partner_id: i64,
     pub key_id: i64,
 }
+
+/// An OCTO reseller: a partner's API key sent as `Authorization: Bearer <key>` (the same keys,
+/// rate limit and refusals as `X-API-Key`).
+#[derive(Debug, Clone, Copy)]
+pub struct OctoPartner(pub Partner);
 
 /// The rate-limit decision of this request, for the response headers.
 pub struct RateLimitSeen(pub Option<Decision>);
@@ -87,9 +91,14 @@ async fn authenticate_partner(req: &Request<'_>) -> Result<Partner, AppError> {
     let presented = req
         .headers()
         .get_one("X-API-Key")
-        .ok_or(AppError::Unauthenticated)?
-        .trim()
-        .to_owned();
+        .ok_or(AppError::Unauthenticated)?;
+    authenticate_key(req, presented).await
+}
+
+/// A partner's API key, however it was presented: unrevoked, the partner active, within its
+/// rate limit (one budget per partner or key, whichever API it calls).
+async fn authenticate_key(req: &Request<'_>, presented: &str) -> Result<Partner, AppError> {
+    let presented = presented.trim().to_owned();
     let app = app(req);
     let owner = match api_keys::cached(&app.ctx, &presented) {
         Some(owner) => owner,
@@ -123,12 +132,19 @@ async fn authenticate_partner(req: &Request<'_>) -> Result<Partner, AppError> {
     })
 }
 
-fn session_token(req: &Request<'_>) -> Option<String> {
-    if let Some(h) = req.headers().get_one("Authorization") {
-        let (scheme, token) = h.split_once(' ')?;
-        return scheme
+/// The token of an `Authorization: Bearer …` header: `Some(None)` for another scheme.
+fn bearer(req: &Request<'_>) -> Option<Option<String>> {
+    let h = req.headers().get_one("Authorization")?;
+    Some(h.split_once(' ').and_then(|(scheme, token)| {
+        scheme
             .eq_ignore_ascii_case("bearer")
-            .then(|| token.trim().to_owned());
+            .then(|| token.trim().to_owned())
+    }))
+}
+
+fn session_token(req: &Request<'_>) -> Option<String> {
+    if let Some(token) = bearer(req) {
+        return token;
     }
     req.cookies()
         .get(SESSION_COOKIE)
@@ -170,6 +186,10 @@ macro_rules! guard {
 }
 
 guard!(Partner, req => authenticate_partner(req).await);
+guard!(OctoPartner, req => match bearer(req).flatten() {
+    Some(key) => authenticate_key(req, &key).await.map(OctoPartner),
+    None => Err(AppError::Unauthenticated),
+});
 guard!(AuthUser, req => authenticate_user(req).await.map(AuthUser));
 guard!(LoginThrottle, req => {
     match req.client_ip() {
@@ -227,6 +247,17 @@ fn api_key_scheme() -> rocket_okapi::Result<RequestHeaderInput> {
     )
 }
 
+fn octo_scheme() -> rocket_okapi::Result<RequestHeaderInput> {
+    security(
+        "OctoBearer",
+        "The partner's API key (`gw_live_…`) as a bearer token, as OCTO resellers send it.",
+        SecuritySchemeData::Http {
+            scheme: "bearer".to_owned(),
+            bearer_format: None,
+        },
+    )
+}
+
 /// One description for every bearer route (OpenAPI merges schemes by name); the role a route
 /// needs is in its own description.
 fn bearer_scheme() -> rocket_okapi::Result<RequestHeaderInput> {
@@ -237,21 +268,24 @@ fn bearer_scheme() -> rocket_okapi::Result<RequestHeaderInput> {
     )
 }
 
+/// What a guard shows in OpenAPI: its security scheme, or `Ok(RequestHeaderInput::None)`.
 macro_rules! openapi_security {
     ($ty:ty, $scheme:expr) => {
-        impl<'r> OpenApiFromRequest<'r> for $ty {
+        impl<'r> ::rocket_okapi::request::OpenApiFromRequest<'r> for $ty {
             fn from_request_input(
-                _: &mut OpenApiGenerator,
+                _: &mut ::rocket_okapi::gen::OpenApiGenerator,
                 _: String,
                 _: bool,
-            ) -> rocket_okapi::Result<RequestHeaderInput> {
+            ) -> ::rocket_okapi::Result<::rocket_okapi::request::RequestHeaderInput> {
                 $scheme
             }
         }
     };
 }
+pub(crate) use openapi_security;
 
 openapi_security!(Partner, api_key_scheme());
+openapi_security!(OctoPartner, octo_scheme());
 openapi_security!(AuthUser, bearer_scheme());
 openapi_security!(Customer, bearer_scheme());
 openapi_security!(LoginThrottle, Ok(RequestHeaderInput::None));

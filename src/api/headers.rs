@@ -11,6 +11,7 @@ use super::body::RawBody;
 use super::{ApiResult, App};
 use crate::db::Pending;
 use crate::domain::idempotency::IdempotencyKey;
+use crate::domain::octo::Capabilities;
 use crate::domain::Ctx;
 use crate::error::AppError;
 
@@ -80,6 +81,21 @@ header_guard!(
     required: true,
     "`t=<unix seconds>,v1=<hex HMAC-SHA256(secret, \"<t>.<raw body>\")>`; `t` within 300 s of now."
 );
+
+header_guard!(
+    /// The capabilities an OCTO request asks for.
+    OctoCapabilitiesHeader,
+    "Octo-Capabilities",
+    required: false,
+    "Comma-separated OCTO capability ids; may be empty or missing. Gangway applies `octo/pricing` and echoes what it applied in the answer's `Octo-Capabilities`."
+);
+
+impl OctoCapabilitiesHeader {
+    /// What of it Gangway applies.
+    pub fn applied(&self) -> Capabilities {
+        Capabilities::parse(self.0.as_deref())
+    }
+}
 
 impl IdempotencyHeader {
     /// The key fingerprinted with this request's route and body.

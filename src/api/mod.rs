@@ -11,6 +11,7 @@ pub mod direct;
 pub mod docs;
 pub mod guards;
 pub mod headers;
+pub mod octo;
 pub mod ota;
 pub mod paging;
 pub mod payments;
@@ -35,8 +36,7 @@ use rocket::request::{self, FromRequest, Request};
 use rocket::response::status::Created;
 use rocket::serde::json::Json;
 use rocket::{Build, Rocket};
-use rocket_okapi::gen::OpenApiGenerator;
-use rocket_okapi::request::{OpenApiFromRequest, RequestHeaderInput};
+use rocket_okapi::request::RequestHeaderInput;
 use rocket_okapi::settings::OpenApiSettings;
 
 use crate::config::Config;
@@ -74,15 +74,7 @@ impl<'r> FromRequest<'r> for App {
     }
 }
 
-impl<'r> OpenApiFromRequest<'r> for App {
-    fn from_request_input(
-        _: &mut OpenApiGenerator,
-        _: String,
-        _: bool,
-    ) -> rocket_okapi::Result<RequestHeaderInput> {
-        Ok(RequestHeaderInput::None)
-    }
-}
+guards::openapi_security!(App, Ok(RequestHeaderInput::None));
 
 impl App {
     /// Opens the domain (database, secrets); a webhook secret generated now is printed once.
@@ -211,6 +203,7 @@ fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
         ("/payments", payments::routes(&settings)),
         ("/api", direct::routes(&settings)),
         ("/api/admin", admin::routes(&settings)),
+        (octo::BASE, octo::routes(&settings)),
     ];
     let mut rocket = rocket;
     let mut specs = Vec::new();
@@ -224,4 +217,5 @@ fn mount(rocket: Rocket<Build>) -> Rocket<Build> {
         .mount("/docs", docs::swagger())
         .mount("/", console::routes())
         .register("/", rocket::catchers![problem::default_catcher])
+        .register(octo::BASE, rocket::catchers![octo::catcher])
 }

@@ -66,6 +66,11 @@ pub fn stash(req: &Request<'_>, e: AppError) -> (Status, AppError) {
 /// Renders every error Rocket raises itself as problem+json, preferring a stashed guard error.
 #[rocket::catch(default)]
 pub fn default_catcher(status: Status, req: &Request<'_>) -> AppError {
+    caught(status, req)
+}
+
+/// The error behind a status Rocket raised: the stashed guard error, or the status's own.
+pub fn caught(status: Status, req: &Request<'_>) -> AppError {
     if let Some(e) = &req.local_cache(|| StashedError(None)).0 {
         return e.clone();
     }
@@ -96,8 +101,7 @@ impl OpenApiResponderInner for AppError {
 
 /// The error statuses every route can answer, each as problem+json of `schema`.
 pub fn error_responses(schema: SchemaObject) -> Responses {
-    let mut responses = Responses::default();
-    for (code, description) in [
+    documented(schema, "application/problem+json", &[
             ("400", "MALFORMED_REQUEST: not JSON, or not the expected shape"),
             ("401", "UNAUTHENTICATED: missing or invalid credentials"),
             ("403", "FORBIDDEN: role not allowed, partner suspended or key revoked"),
@@ -107,10 +111,29 @@ pub fn error_responses(schema: SchemaObject) -> Responses {
             ("415", "UNSUPPORTED_MEDIA_TYPE: send application/json (a camera frame: image/jpeg or image/png)"),
             ("422", "VALIDATION_FAILED (field named in `field`), IDEMPOTENCY_KEY_REUSED, QR_INVALID, QR_EXPIRED or QR_NOT_FOUND (no QR code in a camera frame)"),
             ("429", "RATE_LIMITED: see Retry-After"),
-        ] {
-            let mut content = rocket_okapi::okapi::Map::new();
-            content.insert("application/problem+json".to_owned(), MediaType { schema: Some(schema.clone()), ..Default::default() });
-            responses.responses.insert(code.to_owned(), RefOr::Object(OpenApiResponse { description: description.to_owned(), content, ..Default::default() }));
-        }
+    ])
+}
+
+/// Error answers for OpenAPI: one per status, each with its description and the same body.
+pub fn documented(schema: SchemaObject, media_type: &str, cases: &[(&str, &str)]) -> Responses {
+    let mut responses = Responses::default();
+    for (code, description) in cases {
+        let mut content = rocket_okapi::okapi::Map::new();
+        content.insert(
+            media_type.to_owned(),
+            MediaType {
+                schema: Some(schema.clone()),
+                ..Default::default()
+            },
+        );
+        responses.responses.insert(
+            (*code).to_owned(),
+            RefOr::Object(OpenApiResponse {
+                description: (*description).to_owned(),
+                content,
+                ..Default::default()
+            }),
+        );
+    }
     responses
 }

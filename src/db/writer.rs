@@ -84,6 +84,8 @@ struct Waiting {
 struct State {
     jobs: VecDeque<Waiting>,
     open: bool,
+    /// The writer sleeps on `ready`; only then is a wake-up (a syscall) needed.
+    idle: bool,
 }
 
 /// The queue between callers and the writer thread.
@@ -141,6 +143,7 @@ impl Writer {
             state: Mutex::new(State {
                 jobs: VecDeque::new(),
                 open: true,
+                idle: false,
             }),
             ready: Condvar::new(),
             stats: WriterStats::default(),
@@ -169,8 +172,11 @@ impl Writer {
             task,
             since: Instant::now(),
         });
+        let idle = std::mem::take(&mut state.idle);
         drop(state);
-        self.queue.ready.notify_one();
+        if idle {
+            self.queue.ready.notify_one();
+        }
         rx
     }
 }
@@ -196,8 +202,10 @@ fn next_group(queue: &Queue) -> Option<VecDeque<Waiting>> {
         if !state.open {
             return None;
         }
+        state.idle = true;
         state = queue.ready.wait(state).unwrap_or_else(|p| p.into_inner());
     }
+    state.idle = false;
     let n = state.jobs.len().min(MAX_GROUP);
     Some(state.jobs.drain(..n).collect())
 }

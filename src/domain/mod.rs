@@ -23,6 +23,7 @@ pub mod idempotency;
 pub mod inventory;
 pub mod lookup;
 pub mod manifest;
+pub mod octo;
 pub mod orders;
 pub mod ota_orders;
 pub mod partners;

@@ -23,11 +23,8 @@ use crate::error::AppError;
 
 text_enum! {
     pub enum OrderStatus in "orders.status" {
-        PendingPayment = "PENDING_PAYMENT",
-        Paid = "PAID",
-        Expired = "EXPIRED",
-        Cancelled = "CANCELLED",
-        RefundRequired = "REFUND_REQUIRED",
+        PendingPayment = "PENDING_PAYMENT", Paid = "PAID", Expired = "EXPIRED",
+        Cancelled = "CANCELLED", RefundRequired = "REFUND_REQUIRED",
     }
 }
 
@@ -260,6 +257,20 @@ pub(super) fn mark_refund_required(
     reference: &str,
 ) -> Result<(), AppError> {
     settle_as(tx, id, OrderStatus::RefundRequired, reference)
+}
+
+/// A paid order was called off and its tickets cancelled (the seller refunds the buyer).
+pub(super) fn mark_cancelled(tx: &Transaction<'_>, id: &str) -> Result<(), AppError> {
+    let changed = tx
+        .prepare_cached("UPDATE orders SET status = 'CANCELLED' WHERE id = ?1 AND status = 'PAID'")?
+        .execute([id])?;
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(AppError::invalid_state(
+            "Only a paid order can be cancelled.",
+        ))
+    }
 }
 
 fn settle_as(

@@ -5,6 +5,7 @@
 use rusqlite::Transaction;
 use schemars::JsonSchema;
 use serde::Deserialize;
+use time::Date;
 
 use super::audit::{self};
 use super::catalog;
@@ -12,7 +13,7 @@ use super::idempotency::{self, IdempotencyKey};
 use super::inventory::Channel;
 use super::orders::{self, Insert, Order};
 use super::pricing::{self, Line};
-use super::reservations::{self, PricingSnapshot, ReservationStatus};
+use super::reservations::{self, PricingSnapshot, Reservation, ReservationStatus};
 use super::tickets::Owner;
 use super::values::CustomerDetails;
 use super::Ctx;
@@ -71,12 +72,7 @@ pub(super) fn order_reservation(
             AppError::NotFound => AppError::validation("reservation_id", "no such reservation"),
             e => e,
         })?;
-    if reservation.status != ReservationStatus::Active {
-        return Err(AppError::ReservationNotActive(format!(
-            "The reservation is {}.",
-            reservation.status
-        )));
-    }
+    require_orderable(&reservation)?;
     let visit = catalog::parse_visit_date(
         &req.pricing_context.visit_date,
         "pricing_context.visit_date",
@@ -88,16 +84,54 @@ pub(super) fn order_reservation(
         .iter()
         .map(|c| (c.customer_type.clone(), c.count))
         .collect();
+    let order = HoldOrder {
+        customer: &req.customer_details,
+        visit,
+        breakdown: &breakdown,
+        field: "pricing_context.customer_breakdown",
+    };
+    order_hold(tx, partner_id, &reservation, &order)
+}
+
+/// What an order of a live hold says: who it is for, the visit date (already checked), and how
+/// many of each customer type (`field` names that list in 422s).
+pub(super) struct HoldOrder<'a> {
+    pub customer: &'a CustomerDetails,
+    pub visit: Date,
+    pub breakdown: &'a [(String, i64)],
+    pub field: &'a str,
+}
+
+/// The reservation, if it can still become an order.
+fn require_orderable(reservation: &Reservation) -> Result<(), AppError> {
+    if reservation.status == ReservationStatus::Active {
+        return Ok(());
+    }
+    Err(AppError::ReservationNotActive(format!(
+        "The reservation is {}.",
+        reservation.status
+    )))
+}
+
+/// The step shared by both OTA surfaces: a live hold becomes an order priced from its snapshot
+/// (the counts must add up to the units held); the reservation becomes ORDERED; audited. Returns
+/// the order id.
+pub(super) fn order_hold(
+    tx: &Transaction<'_>,
+    partner_id: i64,
+    reservation: &Reservation,
+    o: &HoldOrder<'_>,
+) -> Result<String, AppError> {
+    require_orderable(reservation)?;
     let PricingSnapshot {
         prices, currency, ..
     } = &reservation.pricing_snapshot;
-    let day = pricing::day_type(visit, &catalog::holidays(tx)?);
-    let field = "pricing_context.customer_breakdown";
-    let priced = pricing::price_lines(prices, &breakdown, day, field)?;
+    let day = pricing::day_type(o.visit, &catalog::holidays(tx)?);
+    let priced = pricing::price_lines(prices, o.breakdown, day, o.field)?;
     let units: i64 = priced.iter().map(|l| l.count).sum();
     if units != reservation.quantity {
         return Err(AppError::validation(
-            field,
+            o.field,
             format!(
                 "counts add up to {units} but the reservation holds {}",
                 reservation.quantity
@@ -116,8 +150,8 @@ pub(super) fn order_reservation(
         partner_id: Some(partner_id),
         user_id: None,
         reservation_id: Some(&reservation.reservation_id),
-        customer: &req.customer_details,
-        visit_date: &clock::date_to_db(visit),
+        customer: o.customer,
+        visit_date: &clock::date_to_db(o.visit),
         currency,
         expires_at: &reservation.reserved_until,
     };

@@ -15,8 +15,7 @@ use crate::error::AppError;
 text_enum! {
     /// A suspended partner's keys are refused (403).
     pub enum PartnerStatus in "partners.status" {
-        Active = "active",
-        Suspended = "suspended",
+        Active = "active", Suspended = "suspended",
     }
 }
 

@@ -25,9 +25,7 @@ use crate::error::AppError;
 text_enum! {
     /// How a payment was reported.
     pub enum Source in "payments.source" {
-        Webhook = "webhook",
-        Activate = "activate",
-        TicketActivate = "ticket_activate",
+        Webhook = "webhook", Activate = "activate", TicketActivate = "ticket_activate",
     }
 }
 

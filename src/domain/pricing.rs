@@ -24,8 +24,7 @@ pub struct Price {
 text_enum! {
     /// Which column of the price matrix a date uses.
     pub enum DayType in "order_lines.day_type" {
-        Weekday = "weekday",
-        Weekend = "weekend",
+        Weekday = "weekday", Weekend = "weekend",
     }
 }
 

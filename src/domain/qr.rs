@@ -1,7 +1,9 @@
 //! QR tokens: compact, signed, self-describing strings. A *live* token names a ticket and an expiry
-//! (minutes); a *voucher* token (printed in batch archives) names only the ticket. Both are
-//! `base64url(kind ‖ key id ‖ 12-byte ticket code ‖ [u32 expiry] ‖ 16-byte HMAC-SHA256)`: 46 / 40
-//! characters, small enough for a low-density QR code that phone cameras read in poor light.
+//! (minutes); a *voucher* token (printed in batch archives) names only the ticket; a *dated*
+//! token (an OCTO reseller prints or e-mails it) names the ticket and the end of its visit date.
+//! All are `base64url(kind ‖ key id ‖ 12-byte ticket code ‖ [u32 expiry] ‖ 16-byte HMAC-SHA256)`:
+//! 46 / 40 / 46 characters, small enough for a low-density QR code that phone cameras read in poor
+//! light. The kind is signed too, so one kind never passes for another.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -17,6 +19,7 @@ type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
 const LIVE: u8 = 1;
 const VOUCHER: u8 = 2;
+const DATED: u8 = 3;
 const KEY_ID: u8 = 1;
 const CODE_LEN: usize = 12;
 const MAC_LEN: usize = 16;
@@ -25,6 +28,8 @@ const MAC_LEN: usize = 16;
 pub enum TokenKind {
     Live,
     Voucher,
+    /// Valid until a stated instant (the end of the visit date), however often it is shown.
+    Dated,
 }
 
 #[derive(Clone)]
@@ -86,8 +91,18 @@ impl QrSigner {
         self.sign(VOUCHER, ticket_code, None)
     }
 
-    /// Returns the ticket code a token names, if the signature holds and a live token is not past
-    /// its expiry. The expiry is checked only after the signature, so a forged token never learns
+    /// A printable token that verifies until `valid_until` (the same token every time it is asked
+    /// for, so a reseller may print it once and e-mail it).
+    pub fn dated_token(
+        &self,
+        ticket_code: &str,
+        valid_until: OffsetDateTime,
+    ) -> Result<String, AppError> {
+        self.sign(DATED, ticket_code, Some(valid_until))
+    }
+
+    /// Returns the ticket code a token names, if the signature holds and a live or dated token is
+    /// not past its expiry. The expiry is checked only after the signature, so a forged token never learns
     /// anything from the answer.
     pub fn verify(
         &self,
@@ -103,6 +118,7 @@ impl QrSigner {
         let (kind, body_len) = match raw.first() {
             Some(&LIVE) => (TokenKind::Live, 2 + CODE_LEN + 4),
             Some(&VOUCHER) => (TokenKind::Voucher, 2 + CODE_LEN),
+            Some(&DATED) => (TokenKind::Dated, 2 + CODE_LEN + 4),
             _ => return Err(AppError::QrInvalid),
         };
         if raw.len() != body_len + MAC_LEN || raw[1] != KEY_ID {
@@ -113,7 +129,7 @@ impl QrSigner {
             return Err(AppError::QrInvalid);
         }
         let code = URL_SAFE_NO_PAD.encode(&payload[2..2 + CODE_LEN]);
-        if kind == TokenKind::Live {
+        if kind != TokenKind::Voucher {
             let expiry = u32::from_be_bytes(
                 payload[2 + CODE_LEN..]
                     .try_into()
@@ -228,6 +244,9 @@ mod tests {
                 .live_token(&code, now + Duration::minutes(5))
                 .unwrap(),
             signer().voucher_token(&code).unwrap(),
+            signer()
+                .dated_token(&code, now + Duration::days(2))
+                .unwrap(),
         ] {
             let bytes = URL_SAFE_NO_PAD.decode(&token).unwrap();
             for i in 0..bytes.len() {
@@ -243,6 +262,30 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn dated_tokens_verify_through_their_date_and_are_stable() {
+        let now = crate::clock::now();
+        let code = ids::new_ticket_code();
+        let until = now + Duration::days(3);
+        let token = signer().dated_token(&code, until).unwrap();
+        assert_eq!(token.len(), 46);
+        assert_eq!(signer().dated_token(&code, until).unwrap(), token);
+        assert_eq!(
+            signer()
+                .verify(&token, until - Duration::seconds(1))
+                .unwrap(),
+            (code, TokenKind::Dated)
+        );
+        assert_eq!(signer().verify(&token, until), Err(AppError::QrExpired));
+        // A dated token is not a live one with another name: flipping the kind breaks the MAC.
+        let mut bytes = URL_SAFE_NO_PAD.decode(&token).unwrap();
+        bytes[0] = LIVE;
+        assert_eq!(
+            signer().verify(&URL_SAFE_NO_PAD.encode(&bytes), now),
+            Err(AppError::QrInvalid)
+        );
     }
 
     #[test]

@@ -14,17 +14,13 @@ use crate::error::AppError;
 text_enum! {
     /// Only an active reseller can be named by a new batch; `inactive` is the soft delete.
     pub enum ResellerStatus in "ota_resellers.status" {
-        Active = "active",
-        Suspended = "suspended",
-        Inactive = "inactive",
+        Active = "active", Suspended = "suspended", Inactive = "inactive",
     }
 }
 
 text_enum! {
     pub enum SettlementCycle in "ota_resellers.settlement_cycle" {
-        Weekly = "weekly",
-        Monthly = "monthly",
-        Quarterly = "quarterly",
+        Weekly = "weekly", Monthly = "monthly", Quarterly = "quarterly",
     }
 }
 

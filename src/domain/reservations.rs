@@ -21,10 +21,7 @@ use crate::ids;
 
 text_enum! {
     pub enum ReservationStatus in "reservations.status" {
-        Active = "ACTIVE",
-        Ordered = "ORDERED",
-        Activated = "ACTIVATED",
-        Expired = "EXPIRED",
+        Active = "ACTIVE", Ordered = "ORDERED", Activated = "ACTIVATED", Expired = "EXPIRED",
         Cancelled = "CANCELLED",
     }
 }
@@ -65,6 +62,10 @@ pub struct NewReservation {
 
 pub const MAX_QUANTITY: i64 = 5000;
 
+/// How long a hold may be asked to last: from 1 minute to 7 days ahead.
+pub const SHORTEST_HOLD: Duration = Duration::minutes(1);
+pub const LONGEST_HOLD: Duration = Duration::days(7);
+
 pub(super) fn validate_quantity(quantity: i64) -> Result<(), AppError> {
     if (1..=MAX_QUANTITY).contains(&quantity) {
         Ok(())
@@ -85,7 +86,7 @@ fn hold_until(asked: Option<&str>, default_ttl_hours: i64) -> Result<OffsetDateT
     let t = clock::parse_rfc3339(s).ok_or_else(|| {
         AppError::validation("reservation_expires_at", "expected an RFC 3339 timestamp")
     })?;
-    if t < now + Duration::minutes(1) || t > now + Duration::days(7) {
+    if t < now + SHORTEST_HOLD || t > now + LONGEST_HOLD {
         return Err(AppError::validation(
             "reservation_expires_at",
             "must be between 1 minute and 7 days from now",
@@ -187,6 +188,80 @@ pub(super) fn take_units(
     }
 }
 
+/// A live hold now ends at `until` (later or sooner); once ordered, activated or expired: 409.
+pub(super) fn extend(
+    tx: &Transaction<'_>,
+    r: &Reservation,
+    until: OffsetDateTime,
+) -> Result<(), AppError> {
+    require_active(r, "extended")?;
+    tx.prepare_cached(
+        "UPDATE reservations SET reserved_until = ?2, updated_at = ?3 WHERE id = ?1 AND status = 'ACTIVE'",
+    )?
+    .execute(params![r.reservation_id, clock::to_db(until), clock::to_db(clock::now())])?;
+    Ok(())
+}
+
+/// A live hold now holds `quantity` units of `product` (the same package or another): its units
+/// go back and the new ones are taken in the caller's transaction, so the hold never counts
+/// twice and a move that finds the stock short changes nothing (`INSUFFICIENT_INVENTORY`). A hold
+/// that changes package snapshots the new package's prices; one that only changes size keeps its
+/// snapshot.
+pub(super) fn resize(
+    tx: &Transaction<'_>,
+    r: &Reservation,
+    product: Product,
+    quantity: i64,
+) -> Result<Reservation, AppError> {
+    validate_quantity(quantity)?;
+    // Sweep the due holds first, this one included if its time ran out since it was read: the
+    // stock check below then sees every unit there is, and a hold is never given back twice.
+    expire_due(tx, clock::now())?;
+    let mut resized = r.clone();
+    resized.status = stored_status(tx, &r.reservation_id)?;
+    require_active(&resized, "changed")?;
+    inventory::release(tx, r.product_id, Channel::Ota, r.quantity)?;
+    inventory::hold(tx, product.product_id, Channel::Ota, quantity)?;
+    if product.product_id != r.product_id {
+        resized.pricing_snapshot = PricingSnapshot {
+            product_id: product.product_id,
+            currency: r.pricing_snapshot.currency.clone(),
+            prices: product.prices,
+        };
+    }
+    resized.product_id = product.product_id;
+    resized.quantity = quantity;
+    tx.prepare_cached(
+        "UPDATE reservations SET product_id = ?2, quantity = ?3, pricing_snapshot = ?4, updated_at = ?5 WHERE id = ?1",
+    )?
+    .execute(params![
+        r.reservation_id,
+        resized.product_id,
+        quantity,
+        serde_json::to_string(&resized.pricing_snapshot)?,
+        clock::to_db(clock::now())
+    ])?;
+    Ok(resized)
+}
+
+fn stored_status(conn: &Connection, id: &str) -> Result<ReservationStatus, AppError> {
+    conn.try_query_row("SELECT status FROM reservations WHERE id = ?1", [id], |r| {
+        r.get(0)
+    })?
+    .ok_or(AppError::NotFound)
+}
+
+fn require_active(r: &Reservation, what: &str) -> Result<(), AppError> {
+    if r.status == ReservationStatus::Active {
+        Ok(())
+    } else {
+        Err(AppError::ReservationNotActive(format!(
+            "The reservation is {} and cannot be {what}.",
+            r.status
+        )))
+    }
+}
+
 /// A partner's reservation.
 pub fn get(db: &Db, partner_id: i64, id: &str) -> Result<Reservation, AppError> {
     db.read(|c| find(c, partner_id, id))
@@ -252,12 +327,7 @@ pub(super) fn release(
     r: &Reservation,
     to: ReservationStatus,
 ) -> Result<(), AppError> {
-    if r.status != ReservationStatus::Active {
-        return Err(AppError::ReservationNotActive(format!(
-            "The reservation is {} and cannot be cancelled.",
-            r.status
-        )));
-    }
+    require_active(r, "cancelled")?;
     inventory::release(tx, r.product_id, Channel::Ota, r.quantity)?;
     set_status(tx, &r.reservation_id, to)
 }

@@ -12,10 +12,7 @@ use crate::error::AppError;
 text_enum! {
     /// What a user may do; the role a route needs is named by its guard.
     pub enum Role in "users.role" {
-        Customer = "customer",
-        Venue = "venue",
-        Staff = "staff",
-        Admin = "admin",
+        Customer = "customer", Venue = "venue", Staff = "staff", Admin = "admin",
     }
 }
 

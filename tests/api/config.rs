@@ -40,6 +40,8 @@ fn overrides_apply_and_bad_values_are_refused() {
         ("currency", "usd"),
         ("reservation_ttl_hours", "500"),
         ("payment_webhook_secret", "short"),
+        ("timezone", "Mars/Olympus_Mons"),
+        ("checkpoint", "sometimes"),
     ] {
         let f = config::figment().merge((key, value));
         assert!(

@@ -462,6 +462,41 @@ impl TestApp {
     pub fn assert_consistent(&self) {
         assert_consistent(self.db());
     }
+
+    /// Keys that must be refused: a revoked one of `p`'s (and its id), and a suspended partner's.
+    pub fn refused_keys(&self, p: &TestPartner) -> (String, i64, String) {
+        let ctx = &self.state().ctx;
+        let revoked =
+            partners::create_key(self.db(), p.partner_id, "old", None, Actor::System).expect("key");
+        partners::revoke_key(ctx, revoked.key_id, Actor::System).expect("revoke");
+        let suspended = new_partner(self.db(), "Suspended");
+        partners::set_status(ctx, suspended.partner_id, "suspended", Actor::System)
+            .expect("suspend");
+        (revoked.api_key, revoked.key_id, suspended.key)
+    }
+
+    /// An OCTO request (`path` under `/octo`) with the partner's key as bearer token.
+    pub fn octo(&self, p: &TestPartner, method: Method, path: &str) -> Req<'_> {
+        self.req(method, &format!("/octo{path}")).bearer(&p.key)
+    }
+
+    /// An OCTO hold of one unit item per unit id, on a date (`YYYY-MM-DD`) of a product.
+    pub fn octo_book(&self, p: &TestPartner, product: &str, date: &str, units: &[&str]) -> Resp {
+        self.octo(p, Method::Post, "/bookings")
+            .json(&octo_reservation(product, date, units))
+            .send()
+    }
+}
+
+/// The body of an OCTO hold (the venue runs on UTC unless a test says otherwise).
+pub fn octo_reservation(product: &str, date: &str, units: &[&str]) -> Value {
+    let items: Vec<Value> = units.iter().map(|u| json!({"unitId": u})).collect();
+    json!({"productId": product, "optionId": "DEFAULT", "availabilityId": slot(date), "unitItems": items})
+}
+
+/// The OCTO availability id of a date at a UTC venue.
+pub fn slot(date: &str) -> String {
+    format!("{date}T00:00:00+00:00")
 }
 
 /// Runs SQL straight on the database, in one write transaction.

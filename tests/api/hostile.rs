@@ -17,9 +17,9 @@ const SQL: &str = "'; DROP TABLE tickets; --";
 
 /// Every table but `audit_log` and `sessions` (which logins and refusals may touch): its row
 /// count and a digest of every value in it.
-type Snapshot = BTreeMap<String, (usize, u64)>;
+pub(crate) type Snapshot = BTreeMap<String, (usize, u64)>;
 
-fn snapshot(app: &TestApp) -> Snapshot {
+pub(crate) fn snapshot(app: &TestApp) -> Snapshot {
     app.db()
         .read(|c| {
             let tables: Vec<String> = c
@@ -49,29 +49,48 @@ fn snapshot(app: &TestApp) -> Snapshot {
 }
 
 /// Sends bad requests and collects every answer that is not a clean refusal.
-struct Checker<'a> {
+pub(crate) struct Checker<'a> {
     app: &'a TestApp,
     before: Snapshot,
     wrong: Vec<String>,
     sent: usize,
+    /// Refusals in OCTO's shape (`/octo`) instead of problem+json.
+    octo: bool,
 }
 
 impl<'a> Checker<'a> {
-    fn new(app: &'a TestApp) -> Checker<'a> {
+    pub(crate) fn new(app: &'a TestApp) -> Checker<'a> {
         Checker {
             app,
             before: snapshot(app),
             wrong: Vec::new(),
             sent: 0,
+            octo: false,
         }
     }
 
-    /// A 4xx problem with a `code` (and this status, when given), and no stored change.
-    fn refused(&mut self, what: &str, r: Resp, status: Option<u16>) {
+    /// A checker of OCTO routes: refusals are `{error, errorMessage}` JSON.
+    pub(crate) fn octo(app: &'a TestApp) -> Checker<'a> {
+        Checker {
+            octo: true,
+            ..Checker::new(app)
+        }
+    }
+
+    /// A 4xx refusal in the routes' shape (and this status, when given), and no stored change.
+    pub(crate) fn refused(&mut self, what: &str, r: Resp, status: Option<u16>) {
         self.sent += 1;
         let what: String = what.chars().take(160).collect();
-        let problem = r.header("Content-Type") == Some("application/problem+json")
-            && r.body["code"].is_string();
+        let problem = if self.octo {
+            r.header("Content-Type") == Some("application/json")
+                && r.body["error"].is_string()
+                && r.body["errorMessage"]
+                    .as_str()
+                    .is_some_and(|m| !m.is_empty())
+        } else {
+            r.header("Content-Type") == Some("application/problem+json")
+                && r.body["code"].is_string()
+        };
         if !(400..500).contains(&r.status) || !problem || status.is_some_and(|s| s != r.status) {
             let body: String = r.body.to_string().chars().take(300).collect();
             self.wrong.push(format!(
@@ -94,7 +113,7 @@ impl<'a> Checker<'a> {
     }
 
     #[track_caller]
-    fn finish(self) {
+    pub(crate) fn finish(self) {
         assert!(self.sent > 0);
         assert!(
             self.wrong.is_empty(),
@@ -108,7 +127,7 @@ impl<'a> Checker<'a> {
 
 /// What a field holds, which decides the nonsense it gets.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Kind {
+pub(crate) enum Kind {
     /// A quantity, count or id: 0 and negatives are invalid.
     Count,
     /// An integer where 0 is allowed, negatives are not.
@@ -128,14 +147,14 @@ enum Kind {
 
 /// One change to a valid body.
 #[derive(Debug, Clone)]
-enum Edit {
+pub(crate) enum Edit {
     Set(Value),
     /// Raw JSON text, for what `Value` cannot hold (1e309, 2^63).
     Raw(&'static str),
     Remove,
 }
 
-fn edits(kind: Kind, required: bool) -> Vec<Edit> {
+pub(crate) fn edits(kind: Kind, required: bool) -> Vec<Edit> {
     use Edit::*;
     let long = "x".repeat(100_000);
     let mut out = match kind {
@@ -188,7 +207,7 @@ fn edits(kind: Kind, required: bool) -> Vec<Edit> {
 const RAW: &str = "@@raw@@";
 
 /// Applies `edit` at the JSON pointer `at` and serializes.
-fn edited(body: &Value, at: &str, edit: &Edit) -> Vec<u8> {
+pub(crate) fn edited(body: &Value, at: &str, edit: &Edit) -> Vec<u8> {
     let mut body = body.clone();
     let (parent, key) = at.rsplit_once('/').unwrap();
     let parent = body.pointer_mut(parent).expect("parent of the field");
@@ -495,56 +514,66 @@ fn targets(w: &World) -> Vec<Target> {
     ]
 }
 
+/// Bodies that are not JSON, not an object, or hold what no JSON string may, made from a valid
+/// body and its fields.
+pub(crate) fn broken_bodies(
+    body: &Value,
+    fields: &[(&'static str, Kind, bool)],
+) -> Vec<(&'static str, Vec<u8>)> {
+    let valid = serde_json::to_vec(body).unwrap();
+    let mut bad: Vec<(&'static str, Vec<u8>)> = vec![
+        ("empty", vec![]),
+        ("not json", b"not json".to_vec()),
+        ("truncated", valid[..valid.len() / 2].to_vec()),
+        ("trailing garbage", [&valid[..], b" x"].concat()),
+        ("null", b"null".to_vec()),
+        ("an array", b"[]".to_vec()),
+        ("a number", b"42".to_vec()),
+        ("a string", b"\"x\"".to_vec()),
+        ("a byte order mark", [&b"\xef\xbb\xbf"[..], &valid].concat()),
+        ("10k [", "[".repeat(10_000).into_bytes()),
+        ("10k nested objects", "{\"a\":".repeat(10_000).into_bytes()),
+        ("a raw NUL", [&valid[..1], b"\0", &valid[1..]].concat()),
+    ];
+    // Escapes and bytes that no JSON string may hold, in a field the route reads.
+    let string_field = fields
+        .iter()
+        .find(|f| matches!(f.1, Kind::Key | Kind::Text | Kind::StrType));
+    if let Some((field, ..)) = string_field {
+        for (label, raw) in [
+            ("a lone surrogate", r#""\ud800""#),
+            ("a lone low surrogate", r#""x\udc00y""#),
+            ("an invalid escape", r#""\x41""#),
+            ("a short \\u escape", r#""\u12""#),
+            ("a raw control character", "\"a\u{1}b\""),
+        ] {
+            bad.push((label, edited(body, field, &Edit::Raw(raw))));
+        }
+        let marker = edited(body, field, &Edit::Set(json!("@@utf8@@")));
+        let text = String::from_utf8(marker).unwrap();
+        let (before, after) = text.split_once("@@utf8@@").unwrap();
+        bad.push((
+            "invalid UTF-8",
+            [before.as_bytes(), b"a\xff\xfeb", after.as_bytes()].concat(),
+        ));
+    }
+    let (first, ..) = fields[0];
+    let first_key = first.trim_start_matches('/').split('/').next().unwrap();
+    let dup = format!(
+        "{{\"{first_key}\":null,{}",
+        &String::from_utf8_lossy(&valid)[1..]
+    );
+    bad.push(("a duplicate field", dup.into_bytes()));
+    bad
+}
+
 #[test]
 fn json_routes_refuse_bodies_that_are_not_json_or_too_big_or_not_json_typed() {
     let w = World::build();
     let mut check = Checker::new(&w.app);
     for target in targets(&w) {
         let valid = serde_json::to_vec(&target.body).unwrap();
-        let mut bad: Vec<(&str, Vec<u8>)> = vec![
-            ("empty", vec![]),
-            ("not json", b"not json".to_vec()),
-            ("truncated", valid[..valid.len() / 2].to_vec()),
-            ("trailing garbage", [&valid[..], b" x"].concat()),
-            ("null", b"null".to_vec()),
-            ("an array", b"[]".to_vec()),
-            ("a number", b"42".to_vec()),
-            ("a string", b"\"x\"".to_vec()),
-            ("a byte order mark", [&b"\xef\xbb\xbf"[..], &valid].concat()),
-            ("10k [", "[".repeat(10_000).into_bytes()),
-            ("10k nested objects", "{\"a\":".repeat(10_000).into_bytes()),
-            ("a raw NUL", [&valid[..1], b"\0", &valid[1..]].concat()),
-        ];
-        // Escapes and bytes that no JSON string may hold, in a field the route reads.
-        let string_field = target
-            .fields
-            .iter()
-            .find(|f| matches!(f.1, Kind::Key | Kind::Text | Kind::StrType));
-        if let Some((field, ..)) = string_field {
-            for (label, raw) in [
-                ("a lone surrogate", r#""\ud800""#),
-                ("a lone low surrogate", r#""x\udc00y""#),
-                ("an invalid escape", r#""\x41""#),
-                ("a short \\u escape", r#""\u12""#),
-                ("a raw control character", "\"a\u{1}b\""),
-            ] {
-                bad.push((label, edited(&target.body, field, &Edit::Raw(raw))));
-            }
-            let marker = edited(&target.body, field, &Edit::Set(json!("@@utf8@@")));
-            let text = String::from_utf8(marker).unwrap();
-            let (before, after) = text.split_once("@@utf8@@").unwrap();
-            bad.push((
-                "invalid UTF-8",
-                [before.as_bytes(), b"a\xff\xfeb", after.as_bytes()].concat(),
-            ));
-        }
-        let (first, ..) = target.fields[0];
-        let first_key = first.trim_start_matches('/').split('/').next().unwrap();
-        let dup = format!(
-            "{{\"{first_key}\":null,{}",
-            &String::from_utf8_lossy(&valid)[1..]
-        );
-        bad.push(("a duplicate field", dup.into_bytes()));
+        let bad = broken_bodies(&target.body, &target.fields);
         for (label, bytes) in bad {
             let r = target.send(&w.app, bytes, Some(ContentType::JSON));
             check.refused(&format!("{} with {label}", target.name()), r, Some(400));

@@ -13,6 +13,7 @@ mod desk;
 mod direct;
 mod gate;
 mod hostile;
+mod octo;
 mod ota_flow;
 mod oversell;
 mod payments;

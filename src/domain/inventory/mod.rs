@@ -21,8 +21,7 @@ mod props;
 text_enum! {
     /// A sales channel: its units can never be sold by the other one.
     pub enum Channel in "inventory.channel, orders.channel or tickets.channel" {
-        Direct = "direct",
-        Ota = "ota",
+        Direct = "direct", Ota = "ota",
     }
 }
 
@@ -213,7 +212,7 @@ fn with_vouchers(conn: &Connection, mut rows: Vec<StockRow>) -> Result<Vec<Stock
     Ok(rows)
 }
 
-fn stock_rows(conn: &Connection) -> Result<Vec<StockRow>, AppError> {
+pub(super) fn stock_rows(conn: &Connection) -> Result<Vec<StockRow>, AppError> {
     let overdue = overdue_holds(conn, clock::now())?;
     let rows = conn
         .prepare_cached(

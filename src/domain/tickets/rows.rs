@@ -18,10 +18,7 @@ use crate::ids;
 text_enum! {
     /// `PRE_GENERATED → ACTIVE → USED`, plus `CANCELLED`; `EXPIRED` exists for later.
     pub enum TicketStatus in "tickets.status" {
-        PreGenerated = "PRE_GENERATED",
-        Active = "ACTIVE",
-        Used = "USED",
-        Expired = "EXPIRED",
+        PreGenerated = "PRE_GENERATED", Active = "ACTIVE", Used = "USED", Expired = "EXPIRED",
         Cancelled = "CANCELLED",
     }
 }
@@ -315,6 +312,22 @@ pub(in crate::domain) fn cancel(tx: &Transaction<'_>, row: &TicketRow) -> Result
     tx.prepare_cached("UPDATE tickets SET status = 'CANCELLED', cancelled_at = ?2 WHERE id = ?1")?
         .execute(params![row.id, clock::to_db(clock::now())])?;
     Ok(())
+}
+
+/// Cancels every ticket of an order that is not cancelled yet, giving their units back: all of
+/// them or, if one was already redeemed (even partly), none (`INVALID_STATE`). Returns how many.
+pub(in crate::domain) fn cancel_of_order(
+    tx: &Transaction<'_>,
+    order_id: &str,
+) -> Result<usize, AppError> {
+    let live: Vec<TicketRow> = rows_of_order(tx, order_id)?
+        .into_iter()
+        .filter(|t| t.status != TicketStatus::Cancelled)
+        .collect();
+    for row in &live {
+        cancel(tx, row)?;
+    }
+    Ok(live.len())
 }
 
 /// A reseller's sale of a PRE_GENERATED ticket: its held unit becomes sold.
