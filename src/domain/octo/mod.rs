@@ -21,6 +21,7 @@
 
 pub mod availability;
 pub mod bookings;
+pub mod contact;
 pub mod pricing;
 pub mod products;
 pub mod requests;

@@ -12,32 +12,13 @@ use time::{Duration, OffsetDateTime};
 use super::super::catalog::Product as Package;
 use super::super::reservations::{LONGEST_HOLD, MAX_QUANTITY, SHORTEST_HOLD};
 use super::super::values::{self, CustomerDetails};
+use super::contact::Contact;
 use super::products::check_unit;
 use super::rows::UnitItemRow;
 use super::{bad_request, unprocessable, Terms};
 use crate::clock;
 use crate::error::AppError;
 use crate::ids;
-
-/// A contact, as sent and as shown: every key is always present in answers (null when unknown).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Contact {
-    pub full_name: Option<String>,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub email_address: Option<String>,
-    pub phone_number: Option<String>,
-    #[serde(deserialize_with = "list_or_null")]
-    pub locales: Vec<String>,
-    pub postal_code: Option<String>,
-    pub country: Option<String>,
-    pub notes: Option<String>,
-}
-
-fn list_or_null<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    Ok(Option::<Vec<String>>::deserialize(d)?.unwrap_or_default())
-}
 
 /// A nested object (a contact) must be a JSON object: serde would also build one from an array of
 /// its fields, which is not the documented shape.

@@ -4,7 +4,7 @@
 use rusqlite::{params, Connection, Row, Transaction};
 use time::Date;
 
-use super::requests::Contact;
+use super::contact::Contact;
 use crate::clock;
 use crate::db::ConnExt;
 use crate::error::AppError;
