@@ -28,6 +28,8 @@ pub struct Config {
     pub currency: String,
     /// The venue's IANA time zone.
     pub timezone: String,
+    /// Days before or after its visit date on which a dated ticket still redeems (0: that day only).
+    pub visit_grace_days: i64,
     pub session_ttl_hours: i64,
     pub db_read_pool_size: u32,
     /// How long an OCTO booking is held when the reseller does not say (`expirationMinutes`).
@@ -251,6 +253,11 @@ impl Config {
         if !currency_ok {
             return Err(AppError::Config(
                 "currency must be a three-letter ISO 4217 code such as USD".into(),
+            ));
+        }
+        if !(0..=30).contains(&self.visit_grace_days) {
+            return Err(AppError::Config(
+                "visit_grace_days must be between 0 and 30".into(),
             ));
         }
         self.db_options()?;

@@ -18,6 +18,8 @@ pub enum AppError {
     OrderAlreadyPaid,
     TicketNotActive(String),
     NoRemainingUses(String),
+    /// A dated ticket presented on another day than its visit date (the detail names the date).
+    WrongVisitDate(String),
     InvalidState(String),
     DuplicateResellerCode,
     PayloadTooLarge,
@@ -29,6 +31,8 @@ pub enum AppError {
     IdempotencyKeyReused,
     QrInvalid,
     QrExpired,
+    /// A camera frame in which no QR code could be read.
+    QrNotFound,
     Refused(Refusal),
     RateLimited {
         retry_after_secs: u64,
@@ -94,11 +98,12 @@ impl AppError {
             | OrderAlreadyPaid
             | TicketNotActive(_)
             | NoRemainingUses(_)
+            | WrongVisitDate(_)
             | InvalidState(_)
             | DuplicateResellerCode => 409,
             PayloadTooLarge => 413,
             UnsupportedMediaType => 415,
-            Validation { .. } | IdempotencyKeyReused | QrInvalid | QrExpired => 422,
+            Validation { .. } | IdempotencyKeyReused | QrInvalid | QrExpired | QrNotFound => 422,
             RateLimited { .. } => 429,
             StorageUnavailable(_) | Unavailable(_) => 503,
             Config(_) | Internal(_) => 500,
@@ -118,6 +123,7 @@ impl AppError {
             OrderAlreadyPaid => "ORDER_ALREADY_PAID",
             TicketNotActive(_) => "TICKET_NOT_ACTIVE",
             NoRemainingUses(_) => "NO_REMAINING_USES",
+            WrongVisitDate(_) => "WRONG_VISIT_DATE",
             InvalidState(_) => "INVALID_STATE",
             DuplicateResellerCode => "DUPLICATE_RESELLER_CODE",
             PayloadTooLarge => "PAYLOAD_TOO_LARGE",
@@ -126,6 +132,7 @@ impl AppError {
             IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
             QrInvalid => "QR_INVALID",
             QrExpired => "QR_EXPIRED",
+            QrNotFound => "QR_NOT_FOUND",
             RateLimited { .. } => "RATE_LIMITED",
             Refused(r) => r.code,
             StorageUnavailable(_) => "STORAGE_UNAVAILABLE",
@@ -143,6 +150,7 @@ impl AppError {
             | ReservationNotActive(d)
             | TicketNotActive(d)
             | NoRemainingUses(d)
+            | WrongVisitDate(d)
             | InvalidState(d) => d.clone(),
             Validation { field, detail } => format!("{field}: {detail}"),
             Refused(r) => r.detail.clone(),
@@ -152,12 +160,15 @@ impl AppError {
             OrderAlreadyPaid => "The order is already paid with another payment reference.".into(),
             DuplicateResellerCode => "This reseller code is already used by this partner.".into(),
             PayloadTooLarge => "The request body is larger than the limit of 1 MiB.".into(),
-            UnsupportedMediaType => "Send the body as application/json.".into(),
+            UnsupportedMediaType => {
+                "Send the body in the content type this route takes (application/json; a camera frame as image/jpeg or image/png).".into()
+            }
             IdempotencyKeyReused => {
                 "This Idempotency-Key was already used with a different request.".into()
             }
             QrInvalid => "The QR token is not a valid Gangway token.".into(),
             QrExpired => "The QR token has expired; generate a fresh one.".into(),
+            QrNotFound => "No QR code could be read in this image.".into(),
             RateLimited { retry_after_secs } => {
                 format!("Rate limit exceeded; retry in {retry_after_secs} s.")
             }

@@ -2,7 +2,7 @@
 // (credentials: 'same-origin'); the login token is never stored by the console.
 
 export class ApiError extends Error {
-  constructor(message, { status = 0, code = '', field = null, title = '', type = '' } = {}) {
+  constructor(message, { status = 0, code = '', field = null, title = '', type = '', problem = {} } = {}) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
@@ -10,6 +10,8 @@ export class ApiError extends Error {
     this.field = field;
     this.title = title;
     this.type = type;
+    // The whole problem details, with any extension members (a refused scan's `ticket`).
+    this.problem = problem;
   }
 }
 
@@ -34,13 +36,16 @@ export function withQuery(path, query) {
 /**
  * fetch + JSON. Resolves with the parsed body (null when empty).
  * Rejects with ApiError carrying the problem+json `detail`, `code`, `status` and `field`.
- * Options: method, body (serialised as JSON), query, signal,
+ * Options: method, body (serialised as JSON; a Blob is sent as it is, with its type), query, signal,
  *          auth=false to keep a 401 from sending the user back to the login form.
  */
 export async function api(path, { method = 'GET', body, query, signal, auth = true } = {}) {
   const headers = { Accept: 'application/json, application/problem+json' };
   const init = { method, headers, credentials: 'same-origin', signal, cache: 'no-store' };
-  if (body !== undefined) {
+  if (body instanceof Blob) {
+    headers['Content-Type'] = body.type || 'application/octet-stream';
+    init.body = body;
+  } else if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
@@ -78,6 +83,7 @@ export async function api(path, { method = 'GET', body, query, signal, auth = tr
       field: p.field || null,
       title: p.title || '',
       type: p.type || '',
+      problem: p,
     });
     if (res.status === 401 && auth && unauthorizedHandler) unauthorizedHandler(err);
     throw err;

@@ -5,15 +5,21 @@ import { renderAccount } from './account.js';
 import { renderAudit } from './audit.js';
 import { renderBatches } from './batches.js';
 import { renderDashboard } from './dashboard.js';
+import { setTimeZone } from './format.js';
+import { renderLookup } from './lookup.js';
+import { renderManifest } from './manifest.js';
+import { renderOrder } from './order.js';
 import { renderPartners } from './partners.js';
+import { renderPrint } from './print.js';
 import { renderResellers } from './resellers.js';
 import { renderScanner } from './scanner.js';
 import { renderUsers } from './users.js';
+import { renderTicket } from './ticket.js';
 
 // One module per screen. Each render function gets (root, ctx) with
 // ctx = {params, query, signal, user, sameView, navigate}; ctx.signal aborts when the user leaves
-// the view (timers and late answers stop with it). `nav: false` screens are reached from the
-// header, not the menu.
+// the view (timers and late answers stop with it). `nav: false` routes are reached from the
+// header (your password) or from other screens (a ticket the lookup found, a print view).
 const STAFF = ['staff', 'admin'];
 const ROUTES = [
   { key: 'dashboard', label: 'Dashboard', roles: STAFF, render: renderDashboard },
@@ -24,6 +30,11 @@ const ROUTES = [
   { key: 'users', label: 'Users', roles: ['admin'], render: renderUsers },
   { key: 'scanner', label: 'Scanner', roles: ['venue', ...STAFF], render: renderScanner },
   { key: 'account', label: 'Your password', roles: ['venue', ...STAFF], render: renderAccount, nav: false },
+  { key: 'manifest', label: 'Passengers', roles: ['venue', ...STAFF], render: renderManifest },
+  { key: 'lookup', label: 'Lookup', roles: STAFF, render: renderLookup },
+  { key: 'tickets', label: 'Ticket', roles: STAFF, render: renderTicket, nav: false },
+  { key: 'orders', label: 'Order', roles: STAFF, render: renderOrder, nav: false },
+  { key: 'print', label: 'Print vouchers', roles: STAFF, render: renderPrint, nav: false },
 ];
 const CONSOLE_ROLES = new Set(['venue', 'staff', 'admin']);
 
@@ -196,6 +207,7 @@ function showLogin(message = '', kind = 'info') {
         await api('/api/auth/logout', { method: 'POST', body: {}, auth: false }).catch(() => {});
         throw new Error(`This console is for operator and venue staff. Your account has the “${me.role}” role.`);
       }
+      await loadVenueDay();
       setUser(me, { afterLogin: true });
     },
     {
@@ -223,6 +235,16 @@ function showLogin(message = '', kind = 'info') {
   email.focus();
 }
 
+/** Every screen shows times on the venue's clock: learn its zone once per sign-in. */
+async function loadVenueDay() {
+  try {
+    const day = await api('/venue/today', { auth: false });
+    setTimeZone(day.timezone);
+  } catch {
+    /* the browser's own zone until the next sign-in */
+  }
+}
+
 async function logout() {
   logoutBtn.disabled = true;
   try {
@@ -247,6 +269,7 @@ async function loadSession() {
       showLogin(`This console is for operator and venue staff. You are signed in with the “${me.role}” role.`, 'warn');
       return;
     }
+    await loadVenueDay();
     setUser(me);
   } catch (e) {
     if (e.status === 401) showLogin();

@@ -1,8 +1,10 @@
-// Audit: the audit log, filtered by partner, action and time, with the filters kept in the URL.
+// Audit: the audit log, filtered by partner, action and time (the venue's clock), with the filters
+// kept in the URL. Actions are suggested and shown by their names ("Ticket redeemed"); the server
+// takes a name or a code.
 import { api, isAbort } from './api.js';
 import {
-  emptyState, field, formErrorLine, h, kvList, loadPartners, loading, localInputToRfc3339, noValue, pageHeader,
-  pager, partnerPicker, posInt, showFormError, tableWrap, th, timeEl,
+  emptyState, field, formErrorLine, h, kvList, loadPartners, loading, noValue, pageHeader, pager, partnerPicker,
+  posInt, showFormError, tableWrap, th, timeEl, wallClockToRfc3339,
 } from './ui.js';
 
 export async function renderAudit(root, { query, signal, navigate }) {
@@ -37,16 +39,20 @@ export async function renderAudit(root, { query, signal, navigate }) {
   };
 
   let partners = null;
+  let actions = [];
   try {
-    partners = await loadPartners(signal);
+    [partners, actions] = await Promise.all([
+      loadPartners(signal).catch(() => null),
+      api('/api/admin/audit/actions', { signal }).then((d) => d.actions || []).catch(() => []),
+    ]);
   } catch {
     partners = null;
   }
   if (signal.aborted) return;
 
   const partnerIn = partnerPicker('audit-partner', partners, f.partner_id, { allowAll: true });
-  const actionIn = h('input', { id: 'audit-action', name: 'action', type: 'text', value: f.action, list: 'audit-actions', autocomplete: 'off', placeholder: 'e.g. reserve' });
-  const actionList = h('datalist', { id: 'audit-actions' });
+  const actionIn = h('input', { id: 'audit-action', name: 'action', type: 'text', value: f.action, list: 'audit-actions', autocomplete: 'off', placeholder: 'e.g. Ticket redeemed' });
+  const actionList = h('datalist', { id: 'audit-actions' }, actions.map((a) => h('option', { value: a.label }, a.action)));
   const fromIn = h('input', { id: 'audit-from', name: 'from', type: 'datetime-local', value: f.from, step: 1 });
   const toIn = h('input', { id: 'audit-to', name: 'to', type: 'datetime-local', value: f.to, step: 1 });
   const form = h(
@@ -55,8 +61,8 @@ export async function renderAudit(root, { query, signal, navigate }) {
     field('Partner', partnerIn),
     field('Action', actionIn),
     actionList,
-    field('From (local time)', fromIn),
-    field('To (local time)', toIn),
+    field('From (venue time)', fromIn),
+    field('To (venue time)', toIn),
     h(
       'div',
       { class: 'field field-submit' },
@@ -81,12 +87,11 @@ export async function renderAudit(root, { query, signal, navigate }) {
     results.replaceChildren(loading('Loading audit log…'));
     try {
       const data = await api('/api/admin/audit', {
-        query: { partner_id: f.partner_id, action: f.action, from: localInputToRfc3339(f.from), to: localInputToRfc3339(f.to), page, limit: 50 },
+        query: { partner_id: f.partner_id, action: f.action, from: wallClockToRfc3339(f.from), to: wallClockToRfc3339(f.to), page, limit: 50 },
         signal,
       });
       if (signal.aborted) return;
       const entries = data.entries || [];
-      for (const a of new Set(entries.map((x) => x.action))) actionList.append(h('option', { value: a }));
       const pg = pager(data, (p) => navigate(hashFor(f, p)), 'entries');
       if (!entries.length) {
         results.replaceChildren(emptyState('No audit entries match these filters.'));
@@ -106,9 +111,9 @@ export async function renderAudit(root, { query, signal, navigate }) {
               'tr',
               { 'data-audit': x.id },
               h('td', { class: 'nowrap' }, timeEl(x.at)),
-              h('td', null, x.actor_kind || '—', x.actor_id !== null && x.actor_id !== undefined ? h('span', { class: 'muted id' }, ` #${x.actor_id}`) : null),
+              h('td', { 'data-field': 'actor' }, actorView(x, partnerName)),
               h('td', null, partnerName(x.partner_id)),
-              h('td', null, h('code', null, x.action)),
+              h('td', { 'data-field': 'action' }, x.action_label || x.action, h('div', null, h('code', { class: 'muted small' }, x.action))),
               h('td', null, x.object_type || '—', x.object_id !== null && x.object_id !== undefined ? h('div', { class: 'mono small break', title: String(x.object_id) }, String(x.object_id)) : null),
               h('td', { class: 'summary' }, summaryView(x.summary)),
             ),
@@ -124,6 +129,14 @@ export async function renderAudit(root, { query, signal, navigate }) {
     }
   }
   await load();
+}
+
+/** Who acted: a user's email, a partner's name, the payment gateway or the system. */
+function actorView(x, partnerName) {
+  if (x.actor_kind === 'user') return x.actor_email || `user #${x.actor_id}`;
+  if (x.actor_kind === 'partner') return partnerName(x.actor_id);
+  if (x.actor_kind === 'gateway') return 'Payment gateway';
+  return x.actor_kind || '—';
 }
 
 function summaryView(sum) {

@@ -1,16 +1,21 @@
-// Batches: the pre-generated ticket batches of OTA partners, one batch with its tickets, and the ZIP
-// download of a batch's QR images.
+// Batches: the pre-generated ticket batches of OTA partners, one batch with its tickets a page at a
+// time, the ZIP download of a batch's QR images (with its progress), and its print view.
 import { api, isAbort } from './api.js';
+import { withProgress } from './download.js';
 import {
   TICKET_STATUSES, badge, emptyState, errorBox, fact, field, fmtInt, h, kvList, label, loading, noValue, pageHeader,
   pager, posInt, productLabel, productNames, section, shortId, tableWrap, th, timeEl,
 } from './ui.js';
 
+const TICKETS_PER_PAGE = 100;
+
 const zipUrl = (id) => `/api/admin/batches/${encodeURIComponent(id)}/archive.zip`;
 
+/** The ZIP link and the line that shows its download's progress. */
 function zipLink(batch, primary = false) {
   const id = batch.batch_id;
-  return h(
+  const status = h('span', { class: 'dl-status muted small', role: 'status', 'data-testid': 'download-status' });
+  const link = h(
     'a',
     {
       class: primary ? 'btn btn-primary' : 'btn btn-small',
@@ -22,6 +27,11 @@ function zipLink(batch, primary = false) {
     h('span', { 'aria-hidden': 'true', class: 'icon' }, '⤓'),
     ' Download ZIP',
   );
+  return h('span', { class: 'dl' }, withProgress(link, status), ' ', status);
+}
+
+function printLink(batch) {
+  return h('a', { class: 'btn', href: `#/print/batch/${encodeURIComponent(batch.batch_id)}`, 'data-testid': 'print-batch' }, '🖨 Print vouchers');
 }
 
 function statusCounts(counts) {
@@ -102,7 +112,18 @@ export function renderBatches(root, ctx) {
 }
 
 
-async function renderBatchDetail(root, { signal }, id) {
+async function renderBatchDetail(root, { signal, query, navigate }, id) {
+  const page = posInt(query.get('page'), 1);
+  const status = TICKET_STATUSES.includes(query.get('status')) ? query.get('status') : '';
+  const prefix = (query.get('q') || '').trim();
+  const hashFor = (p, st = status, q = prefix) => {
+    const qs = new URLSearchParams();
+    if (st) qs.set('status', st);
+    if (q) qs.set('q', q);
+    if (p > 1) qs.set('page', String(p));
+    const text = qs.toString();
+    return `#/batches/${encodeURIComponent(id)}${text ? `?${text}` : ''}`;
+  };
   const body = h('div', null, loading('Loading batch…'));
   root.append(
     h('p', { class: 'crumbs' }, h('a', { href: '#/batches' }, '← All batches')),
@@ -112,9 +133,12 @@ async function renderBatchDetail(root, { signal }, id) {
   async function load() {
     body.replaceChildren(loading('Loading batch…'));
     try {
-      const [b, names] = await Promise.all([api(`/api/admin/batches/${encodeURIComponent(id)}`, { signal }), productNames()]);
+      const [b, names] = await Promise.all([
+        api(`/api/admin/batches/${encodeURIComponent(id)}`, { query: { status, q: prefix, page, limit: TICKETS_PER_PAGE }, signal }),
+        productNames(),
+      ]);
       if (signal.aborted) return;
-      body.replaceChildren(batchDetail(b, names));
+      body.replaceChildren(batchDetail(b, names, { status, prefix, hashFor, navigate }));
     } catch (e) {
       if (!isAbort(e, signal)) body.replaceChildren(errorBox(e, e.status === 404 ? null : load));
     }
@@ -122,8 +146,10 @@ async function renderBatchDetail(root, { signal }, id) {
   return load();
 }
 
-function batchDetail(b, names) {
+function batchDetail(b, names, { status, prefix, hashFor, navigate }) {
   const tickets = b.tickets || [];
+  const counts = b.status_counts || {};
+  const all = TICKET_STATUSES.reduce((n, st) => n + (Number(counts[st]) || 0), 0);
   const info = h(
     'dl',
     { class: 'facts' },
@@ -135,58 +161,57 @@ function batchDetail(b, names) {
     fact('Reseller', b.reseller_code ? `${b.reseller_code}${b.reseller_id ? ` (#${b.reseller_id})` : ''}` : b.reseller_id ? `#${b.reseller_id}` : '—'),
     fact('Created', timeEl(b.created_at)),
     fact('Sales period ends', h('span', null, timeEl(b.expires_at), h('span', { class: 'muted small' }, ' (provisional, not enforced)'))),
-    fact('Tickets', statusCounts(b.status_counts)),
+    fact('Tickets', statusCounts(counts)),
     fact('Reseller metadata', kvList(b.reseller_metadata)),
   );
 
-  const statusSel = h('select', { id: 'ticket-status-filter' }, h('option', { value: '' }, `All statuses (${tickets.length})`));
+  const statusSel = h('select', { id: 'ticket-status-filter', name: 'status' }, h('option', { value: '' }, `All statuses (${fmtInt(all)})`));
   for (const st of TICKET_STATUSES) {
-    const n = tickets.filter((t) => t.status === st).length;
-    if (n) statusSel.append(h('option', { value: st }, `${label(st)} (${n})`));
+    if (Number(counts[st])) statusSel.append(h('option', { value: st, selected: st === status }, `${label(st)} (${fmtInt(counts[st])})`));
   }
-  const search = h('input', { id: 'ticket-search', type: 'search', autocomplete: 'off', placeholder: 'Part of a ticket code' });
-  const count = h('p', { class: 'muted small', role: 'status' });
-  const tbody = h('tbody');
+  const search = h('input', { id: 'ticket-search', name: 'q', type: 'search', autocomplete: 'off', value: prefix, placeholder: 'Start of a ticket code' });
+  const filters = h(
+    'form',
+    { class: 'filters', 'aria-label': 'Filter the tickets' },
+    field('Status', statusSel),
+    field('Ticket code starts with', search),
+    h('div', { class: 'field field-submit' }, h('button', { type: 'submit', class: 'btn' }, 'Filter')),
+  );
+  filters.addEventListener('submit', (e) => {
+    e.preventDefault();
+    navigate(hashFor(1, statusSel.value, search.value.trim()));
+  });
+  statusSel.addEventListener('change', () => navigate(hashFor(1, statusSel.value, search.value.trim())));
   const table = h(
     'table',
     { class: 'data', 'data-testid': 'batch-tickets' },
     h('caption', { class: 'sr-only' }, 'Tickets in this batch'),
     h('thead', null, h('tr', null, th('Ticket code'), th('Status'), th('Customer type'), th('Activated'))),
-    tbody,
-  );
-  function draw() {
-    const st = statusSel.value;
-    const q = search.value.trim().toLowerCase();
-    const shown = tickets.filter((t) => (!st || t.status === st) && (!q || String(t.ticket_code).toLowerCase().includes(q)));
-    const frag = document.createDocumentFragment();
-    for (const t of shown) {
-      frag.append(
+    h(
+      'tbody',
+      null,
+      tickets.map((t) =>
         h(
           'tr',
           { 'data-ticket': t.ticket_code },
-          h('td', { class: 'mono' }, t.ticket_code),
+          h('td', { class: 'mono' }, h('a', { href: `#/tickets/${encodeURIComponent(t.ticket_code)}` }, t.ticket_code)),
           h('td', null, badge(t.status)),
           h('td', null, t.customer_type || '—'),
           h('td', null, timeEl(t.activated_at)),
         ),
-      );
-    }
-    tbody.replaceChildren(frag);
-    count.textContent = `${fmtInt(shown.length)} of ${fmtInt(tickets.length)} tickets shown`;
-  }
-  statusSel.addEventListener('change', draw);
-  search.addEventListener('input', draw);
-  draw();
-
+      ),
+    ),
+  );
+  const paging = { total_count: b.ticket_count, page: b.page || 1, page_size: b.page_size || TICKETS_PER_PAGE };
   return h(
     'div',
     { class: 'stack' },
-    h('section', { class: 'card', 'aria-label': 'Batch details' }, h('div', { class: 'card-actions' }, zipLink(b, true)), info),
+    h('section', { class: 'card', 'aria-label': 'Batch details' }, h('div', { class: 'card-actions' }, zipLink(b, true), printLink(b)), info),
     section(
       'Tickets',
-      h('div', { class: 'filters' }, field('Status', statusSel), field('Search', search)),
-      count,
-      tickets.length ? tableWrap(table, 'Tickets') : emptyState('This batch has no tickets.'),
+      filters,
+      tickets.length ? tableWrap(table, 'Tickets') : emptyState(status || prefix ? 'No ticket matches.' : 'This batch has no tickets.'),
+      pager(paging, (p) => navigate(hashFor(p)), 'tickets'),
     ),
   );
 }

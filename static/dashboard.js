@@ -2,7 +2,7 @@
 // counters, tickets sold over the last 14 days, and how safe the data is: the last backup (its age and
 // size) and, when Litestream runs, the last replication sync.
 import { api, isAbort } from './api.js';
-import { emptyState, errorBox, fact, fmtClock, fmtInt, fmtMoney, h, label, loading, pageHeader, parseDay, s, section, tableWrap, th, timeEl } from './ui.js';
+import { emptyState, errorBox, fact, fmtClock, fmtInt, fmtMoney, fmtPercent, h, label, loading, pageHeader, parseDay, s, section, tableWrap, th, timeEl } from './ui.js';
 
 const INVENTORY_EVERY_MS = 5000;
 const SLOW_EVERY_TICKS = 6; // reconciliation + sales every 30 s
@@ -20,7 +20,7 @@ export function renderDashboard(root, { signal }) {
     pageHeader('Dashboard', updated, refreshBtn),
     section(
       'Inventory',
-      h('p', { class: 'muted small' }, 'Held: live reservations, unpaid orders and pre-generated tickets. Sold: issued tickets (active or used). Refreshes every 5 seconds.'),
+      h('p', { class: 'muted small' }, 'Held: live reservations, unpaid orders and pre-generated vouchers — “of which vouchers” are in resellers’ hands, not customers’ holds. Sold: issued tickets (active or used). Refreshes every 5 seconds.'),
       invStatus,
       invBody,
     ),
@@ -121,7 +121,7 @@ export function renderDashboard(root, { signal }) {
 }
 
 // Available first: it is the figure staff look for; capacity last (same for both channels).
-const INV_FIELDS = ['available', 'allocated', 'held', 'sold', 'used', 'capacity'];
+const INV_FIELDS = ['available', 'allocated', 'held', 'pre_generated', 'sold', 'used', 'capacity'];
 
 function inventoryTable(rows) {
   if (!rows.length) return emptyState('No packages in the inventory.');
@@ -151,6 +151,7 @@ function inventoryTable(rows) {
         th('Available', 'num'),
         th('Allocated', 'num'),
         th('Held', 'num'),
+        th('of which vouchers', 'num'),
         th('Sold', 'num'),
         th('Used', 'num'),
         th('Capacity', 'num col-capacity'),
@@ -187,21 +188,34 @@ function inventoryTable(rows) {
   return tableWrap(table, 'Inventory table');
 }
 
+// Sold and live holds are what customers have taken; pre-generated vouchers sit with resellers
+// and are shown apart (hatched), so a large batch does not look like a sold-out package.
 function takenBar(r) {
   const alloc = Number(r.allocated) || 0;
   const sold = Number(r.sold) || 0;
-  const held = Number(r.held) || 0;
+  const vouchers = Number(r.pre_generated) || 0;
+  const live = Math.max(0, (Number(r.held) || 0) - vouchers);
   const pct = (n) => (alloc ? Math.min(100, (n / alloc) * 100) : 0);
-  const sBar = h('span', { class: 'seg seg-sold' });
-  const hBar = h('span', { class: 'seg seg-held' });
-  sBar.style.width = `${pct(sold)}%`;
-  hBar.style.width = `${Math.min(100 - pct(sold), pct(held))}%`;
-  const total = alloc ? Math.round(((sold + held) / alloc) * 100) : 0;
+  const segs = [
+    ['seg-sold', pct(sold)],
+    ['seg-held', pct(live)],
+    ['seg-vouchers', pct(vouchers)],
+  ];
+  let used = 0;
+  const bars = segs.map(([cls, w]) => {
+    const el = h('span', { class: `seg ${cls}` });
+    el.style.width = `${Math.min(100 - used, w)}%`;
+    used += Math.min(100 - used, w);
+    return el;
+  });
+  const taken = alloc ? Math.round(((sold + live) / alloc) * 100) : 0;
+  const inVouchers = alloc && vouchers ? fmtPercent(vouchers / alloc) : '';
   return h(
     'span',
-    { class: 'taken', title: `${sold} sold + ${held} held of ${alloc} allocated` },
-    h('span', { class: 'meter', 'aria-hidden': 'true' }, sBar, hBar),
-    h('span', { class: 'meter-pct' }, `${total}%`),
+    { class: 'taken', title: `${sold} sold + ${live} live holds + ${vouchers} pre-generated vouchers of ${alloc} allocated` },
+    h('span', { class: 'meter', 'aria-hidden': 'true' }, bars),
+    h('span', { class: 'meter-pct', 'data-field': 'taken' }, `${taken}%`),
+    inVouchers ? h('span', { class: 'meter-vouchers', 'data-field': 'vouchers-pct' }, ` + ${inVouchers} vouchers`) : null,
   );
 }
 

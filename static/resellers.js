@@ -92,7 +92,7 @@ export async function renderResellers(root, { signal }) {
     try {
       const data = await api(`/api/admin/partners/${encodeURIComponent(pid)}/billing/summary`, { query: { period_start: period.start, period_end: period.end }, signal });
       if (signal.aborted || pid !== partnerId) return;
-      billingBody.replaceChildren(billingView(data, partners?.find((p) => String(p.partner_id) === String(pid))));
+      billingBody.replaceChildren(billingView(data, pid));
     } catch (e) {
       if (isAbort(e, signal)) return;
       billingBody.replaceChildren();
@@ -155,7 +155,7 @@ const BILL_MONEY = [
   ['net_cents', 'Net'],
 ];
 
-function billingView(data, partner) {
+function billingView(data, partnerId) {
   const cur = data.currency || 'USD';
   const rows = data.resellers || [];
   const cells = (r) => [
@@ -184,19 +184,18 @@ function billingView(data, partner) {
     h('tfoot', null, h('tr', { 'data-reseller': 'totals' }, h('th', { scope: 'row' }, 'Totals'), h('td'), cells(data.totals))),
   );
 
-  const csvBtn = h('button', { type: 'button', class: 'btn btn-small' }, 'Download CSV');
-  csvBtn.addEventListener('click', () => {
-    const head = ['reseller_code', 'reseller_name', 'commission_rate', ...BILL_COUNTERS.map(([k]) => k), ...BILL_MONEY.map(([k]) => k), 'currency'];
-    const line = (code, name, rate, r) => [code, name, rate ?? '', ...BILL_COUNTERS.map(([k]) => r?.[k] ?? 0), ...BILL_MONEY.map(([k]) => r?.[k] ?? 0), cur];
-    const all = [head, ...rows.map((r) => line(r.reseller_code, r.reseller_name, r.commission_rate, r)), line('', 'Unassigned', '', data.unassigned), line('', 'Totals', '', data.totals)];
-    const csv = all.map((row) => row.map(csvCell).join(',')).join('\r\n');
-    const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
-    const a = h('a', { href: url, download: `settlement-${partner ? partner.partner_id : 'partner'}-${data.period_start}-${data.period_end}.csv` });
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 1000);
-  });
+  // The server writes the CSV (UTF-8 with BOM, money in currency units, formulas defused).
+  const csvQuery = new URLSearchParams({ period_start: data.period_start, period_end: data.period_end });
+  const csvBtn = h(
+    'a',
+    {
+      class: 'btn btn-small',
+      href: `/api/admin/partners/${encodeURIComponent(partnerId)}/billing/summary.csv?${csvQuery}`,
+      download: `settlement-${partnerId}-${data.period_start}-${data.period_end}.csv`,
+      'data-testid': 'billing-csv',
+    },
+    'Download CSV',
+  );
 
   return h(
     'div',
@@ -217,12 +216,6 @@ function billingView(data, partner) {
     ),
     tableWrap(table, 'Settlement'),
   );
-}
-
-function csvCell(v) {
-  let s = String(v ?? '');
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`; // keep spreadsheets from running formulas
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 function totalCard(title, value) {

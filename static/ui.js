@@ -1,5 +1,6 @@
 // Small DOM and formatting helpers. All text goes through text nodes / textContent, never innerHTML.
 import { api, isAbort } from './api.js';
+import { fmtDate, fmtDateTime, fmtInt, timeZone } from './format.js';
 
 const VALUE_PROPS = new Set(['value', 'checked', 'selected', 'indeterminate']);
 
@@ -49,98 +50,28 @@ export function s(tag, props, ...children) {
   return el;
 }
 
-// ---------- formatting ----------
+// ---------- formatting (format.js: one format for every screen) ----------
 
-const intFmt = new Intl.NumberFormat();
-export function fmtInt(n) {
-  return n === null || n === undefined || Number.isNaN(Number(n)) ? '—' : intFmt.format(Number(n));
-}
-
-const moneyFmts = new Map();
-/** Integer minor units + ISO currency → localized money string. */
-export function fmtMoney(cents, currency = 'USD') {
-  if (cents === null || cents === undefined) return '—';
-  if (!moneyFmts.has(currency)) {
-    let f = null;
-    try {
-      f = new Intl.NumberFormat(undefined, { style: 'currency', currency });
-    } catch {
-      f = null;
-    }
-    moneyFmts.set(currency, f);
-  }
-  const f = moneyFmts.get(currency);
-  if (!f) return `${(Number(cents) / 100).toFixed(2)} ${currency}`;
-  const digits = f.resolvedOptions().maximumFractionDigits;
-  return f.format(Number(cents) / 10 ** digits);
-}
-
-const pctFmt = new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 2 });
-export function fmtPercent(rate) {
-  return rate === null || rate === undefined ? '—' : pctFmt.format(Number(rate));
-}
-
-const pad2 = (n) => String(n).padStart(2, '0');
-
-/** hh:mm:ss, 24 h, local time. */
-export function fmtClock(d = new Date()) {
-  return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
-}
-
-const dtFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-export function fmtDateTime(iso) {
-  if (!iso) return '—';
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? String(iso) : dtFmt.format(d);
-}
+export {
+  fmtBytes, fmtClock, fmtDate, fmtDateTime, fmtInt, fmtMoney, fmtPercent, fmtWhen, parseDay, posInt, shortId,
+  venueToday, wallClockToRfc3339, ymd,
+} from './format.js';
 
 /** The muted dash shown where a value is missing. */
 export function noValue() {
   return h('span', { class: 'muted' }, '—');
 }
 
-/** <time> showing local date-time, with the exact UTC value as tooltip. */
+/** <time> showing the venue's date and time (`2026-12-02 09:12`), with the exact UTC value as tooltip. */
 export function timeEl(iso) {
   if (!iso) return noValue();
-  return h('time', { datetime: iso, title: iso }, fmtDateTime(iso));
+  return h('time', { datetime: iso, title: `${iso} (UTC) · shown in ${timeZone()}` }, fmtDateTime(iso));
 }
 
-const dFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
-/** <time> showing the local date only (for narrow tables); the full local time and UTC in the tooltip. */
+/** <time> showing the venue's date only (for narrow tables); the date and time in the tooltip. */
 export function dateEl(iso) {
   if (!iso) return noValue();
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return h('time', { datetime: iso, title: iso }, String(iso));
-  return h('time', { datetime: iso, title: `${dtFmt.format(d)} (${iso})` }, dFmt.format(d));
-}
-
-/** 'YYYY-MM-DD' → local Date at midnight (no UTC shift). */
-export function parseDay(ymd) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(ymd || '');
-  return m ? new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : null;
-}
-
-/** Local Date → 'YYYY-MM-DD'. */
-export function ymd(d) {
-  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
-}
-
-/** Value of <input type=datetime-local> (local time) → RFC 3339 UTC without milliseconds. */
-export function localInputToRfc3339(v) {
-  if (!v) return '';
-  const d = new Date(v);
-  if (Number.isNaN(d.getTime())) return '';
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-export function shortId(id) {
-  const s = String(id ?? '');
-  return s.length > 12 ? `${s.slice(0, 8)}…` : s;
-}
-
-export function posInt(v, fallback) {
-  const n = Number.parseInt(v, 10);
-  return Number.isFinite(n) && n >= 1 ? n : fallback;
+  return h('time', { datetime: iso, title: `${fmtDateTime(iso)} ${timeZone()} (${iso})` }, fmtDate(iso));
 }
 
 const LABELS = {
@@ -153,6 +84,9 @@ const LABELS = {
   USED: 'Used',
   CANCELLED: 'Cancelled',
   EXPIRED: 'Expired',
+  PENDING_PAYMENT: 'Pending payment',
+  PAID: 'Paid',
+  REFUND_REQUIRED: 'Refund required',
 };
 export function label(v) {
   return LABELS[v] ?? String(v ?? '—');

@@ -11,6 +11,7 @@ use rocket_okapi::request::OpenApiFromData;
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
+use super::docs::media_content;
 use super::problem::stash;
 use crate::error::AppError;
 
@@ -128,5 +129,50 @@ impl<'r, T: DeserializeOwned + Default + JsonSchema> OpenApiFromData<'r> for Opt
 impl<'r, T: DeserializeOwned + JsonSchema> OpenApiFromData<'r> for RawBody<T> {
     fn request_body(gen: &mut OpenApiGenerator) -> rocket_okapi::Result<RequestBody> {
         rocket::serde::json::Json::<T>::request_body(gen)
+    }
+}
+
+/// A camera frame from the scanner: the bytes of an `image/jpeg` or `image/png` body of at most
+/// 1 MiB (a downscaled phone frame is 30–150 KB).
+pub struct Frame(pub Vec<u8>);
+
+const FRAME_TYPES: [&str; 2] = ["image/jpeg", "image/png"];
+
+async fn read_frame(req: &Request<'_>, data: Data<'_>) -> Result<Frame, AppError> {
+    let is_image = req
+        .content_type()
+        .is_some_and(|ct| FRAME_TYPES.contains(&format!("{}/{}", ct.top(), ct.sub()).as_str()));
+    if !is_image {
+        return Err(AppError::UnsupportedMediaType);
+    }
+    let capped = data
+        .open(1.mebibytes())
+        .into_bytes()
+        .await
+        .map_err(|e| AppError::Malformed(format!("could not read the body: {e}")))?;
+    if !capped.is_complete() {
+        return Err(AppError::PayloadTooLarge);
+    }
+    Ok(Frame(capped.into_inner()))
+}
+
+#[rocket::async_trait]
+impl<'r> FromData<'r> for Frame {
+    type Error = AppError;
+
+    async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
+        let frame = read_frame(req, data).await;
+        outcome(req, frame)
+    }
+}
+
+impl<'r> OpenApiFromData<'r> for Frame {
+    fn request_body(_: &mut OpenApiGenerator) -> rocket_okapi::Result<RequestBody> {
+        Ok(RequestBody {
+            description: Some("A camera frame, at most 1 MiB.".into()),
+            content: media_content(&FRAME_TYPES, true),
+            required: true,
+            ..Default::default()
+        })
     }
 }

@@ -19,9 +19,15 @@ macro_rules! assets {
 assets! {
     "index.html" => ContentType::HTML,
     "style.css" => ContentType::CSS,
+    "venue.css" => ContentType::CSS,
+    "print.css" => ContentType::CSS,
     "app.js" => ContentType::JavaScript,
     "api.js" => ContentType::JavaScript,
     "ui.js" => ContentType::JavaScript,
+    "format.js" => ContentType::JavaScript,
+    "download.js" => ContentType::JavaScript,
+    "ticket-card.js" => ContentType::JavaScript,
+    "camera.js" => ContentType::JavaScript,
     "dashboard.js" => ContentType::JavaScript,
     "batches.js" => ContentType::JavaScript,
     "partners.js" => ContentType::JavaScript,
@@ -30,6 +36,11 @@ assets! {
     "users.js" => ContentType::JavaScript,
     "account.js" => ContentType::JavaScript,
     "scanner.js" => ContentType::JavaScript,
+    "manifest.js" => ContentType::JavaScript,
+    "lookup.js" => ContentType::JavaScript,
+    "ticket.js" => ContentType::JavaScript,
+    "order.js" => ContentType::JavaScript,
+    "print.js" => ContentType::JavaScript,
 }
 
 /// The console's Content-Security-Policy (a macro, so the docs page can extend the literal).

@@ -1,6 +1,7 @@
 //! The OpenAPI document (`/openapi.json`) and the interactive docs page (`/docs`).
 
-use rocket_okapi::okapi::openapi3::{Info, OpenApi};
+use rocket_okapi::okapi::openapi3::{Info, MediaType, OpenApi, RefOr, Response, Responses};
+use rocket_okapi::okapi::schemars::schema::{InstanceType, SchemaObject};
 use rocket_okapi::swagger_ui::{make_swagger_ui, SwaggerUIConfig};
 
 /// Routes and specs of several modules mounted under one prefix, as one part.
@@ -51,4 +52,44 @@ pub fn swagger() -> Vec<rocket::Route> {
     .into();
     routes.extend(rocket::routes![favicon]);
     routes
+}
+
+/// A string schema; `format: binary` for file bodies.
+pub fn text_schema(binary: bool) -> SchemaObject {
+    SchemaObject {
+        instance_type: Some(InstanceType::String.into()),
+        format: binary.then(|| "binary".to_owned()),
+        ..Default::default()
+    }
+}
+
+/// The 200 answer of a file download in `media_types`.
+pub fn file_responses(media_types: &[&str], binary: bool, description: &str) -> Responses {
+    let mut responses = Responses::default();
+    responses.responses.insert(
+        "200".to_owned(),
+        RefOr::Object(Response {
+            description: description.to_owned(),
+            content: media_content(media_types, binary),
+            ..Default::default()
+        }),
+    );
+    responses
+}
+
+/// One string-schema entry per media type (a download, or an image request body).
+pub fn media_content(
+    media_types: &[&str],
+    binary: bool,
+) -> rocket_okapi::okapi::Map<String, MediaType> {
+    media_types
+        .iter()
+        .map(|t| {
+            let media = MediaType {
+                schema: Some(text_schema(binary)),
+                ..Default::default()
+            };
+            ((*t).to_owned(), media)
+        })
+        .collect()
 }

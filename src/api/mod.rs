@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod admin;
 pub mod body;
 pub mod console;
+pub mod csv;
 pub mod direct;
 pub mod docs;
 pub mod guards;

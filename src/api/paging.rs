@@ -10,6 +10,7 @@ use serde::ser::SerializeMap;
 use serde::Serialize;
 
 use crate::clock;
+use crate::domain::tickets::TicketStatus;
 use crate::error::AppError;
 
 /// `page` ≥ 1, `limit` 1–`max` (default `default`).
@@ -150,6 +151,17 @@ pub fn query_time(value: Option<&str>, field: &str) -> Result<Option<String>, Ap
             clock::parse_rfc3339(v)
                 .map(clock::to_db)
                 .ok_or_else(|| AppError::validation(field, "expected an RFC 3339 timestamp"))
+        })
+        .transpose()
+}
+
+/// Parses an optional ticket `status` query parameter (one of the five statuses).
+pub fn query_status(value: Option<&str>) -> Result<Option<TicketStatus>, AppError> {
+    value
+        .map(|s| {
+            TicketStatus::parse(s).ok_or_else(|| {
+                AppError::validation("status", format!("must be {}", TicketStatus::expected()))
+            })
         })
         .transpose()
 }

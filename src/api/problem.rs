@@ -20,24 +20,38 @@ pub fn status(e: &AppError) -> Status {
 
 impl<'r> Responder<'r, 'static> for AppError {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
-        let status = status(&self);
-        if status.code >= 500 {
-            rocket::error!("{} {} -> {self}", req.method(), req.uri());
-        }
-        let problem = self.problem(status.reason().unwrap_or("Error"));
-        let body = serde_json::to_vec(&problem).unwrap_or_default();
-        let mut res = Response::build();
-        res.status(status)
-            .header(ContentType::new("application", "problem+json"))
-            .sized_body(body.len(), Cursor::new(body));
-        if let AppError::RateLimited { retry_after_secs } = self {
-            res.header(Header::new("Retry-After", retry_after_secs.to_string()));
-        }
-        if self == AppError::Unauthenticated {
-            res.header(Header::new("WWW-Authenticate", "Bearer, ApiKey"));
-        }
-        res.ok()
+        respond(&self, None, req)
     }
+}
+
+/// The problem+json response of `e`; `extension` is one more member beside the standard ones
+/// (RFC 9457 §3.2), e.g. the ticket a refused scan was about.
+pub fn respond(
+    e: &AppError,
+    extension: Option<(&str, serde_json::Value)>,
+    req: &Request<'_>,
+) -> response::Result<'static> {
+    let status = status(e);
+    if status.code >= 500 {
+        rocket::error!("{} {} -> {e}", req.method(), req.uri());
+    }
+    let problem = e.problem(status.reason().unwrap_or("Error"));
+    let mut value = serde_json::to_value(&problem).unwrap_or_default();
+    if let (Some((name, extra)), Some(members)) = (extension, value.as_object_mut()) {
+        members.insert(name.to_owned(), extra);
+    }
+    let body = serde_json::to_vec(&value).unwrap_or_default();
+    let mut res = Response::build();
+    res.status(status)
+        .header(ContentType::new("application", "problem+json"))
+        .sized_body(body.len(), Cursor::new(body));
+    if let AppError::RateLimited { retry_after_secs } = e {
+        res.header(Header::new("Retry-After", retry_after_secs.to_string()));
+    }
+    if *e == AppError::Unauthenticated {
+        res.header(Header::new("WWW-Authenticate", "Bearer, ApiKey"));
+    }
+    res.ok()
 }
 
 /// A guard's error, kept for the catcher: Rocket hands a catcher only the status.
@@ -81,18 +95,23 @@ pub fn caught(status: Status, req: &Request<'_>) -> AppError {
 impl OpenApiResponderInner for AppError {
     fn responses(gen: &mut OpenApiGenerator) -> rocket_okapi::Result<Responses> {
         let schema = gen.json_schema::<Problem>();
-        Ok(documented(schema, "application/problem+json", &[
+        Ok(error_responses(schema))
+    }
+}
+
+/// The error statuses every route can answer, each as problem+json of `schema`.
+pub fn error_responses(schema: SchemaObject) -> Responses {
+    documented(schema, "application/problem+json", &[
             ("400", "MALFORMED_REQUEST: not JSON, or not the expected shape"),
             ("401", "UNAUTHENTICATED: missing or invalid credentials"),
             ("403", "FORBIDDEN: role not allowed, partner suspended or key revoked"),
             ("404", "NOT_FOUND: unknown, or not yours"),
-            ("409", "INSUFFICIENT_INVENTORY, RESERVATION_NOT_ACTIVE, ORDER_ALREADY_PAID, TICKET_NOT_ACTIVE, NO_REMAINING_USES, INVALID_STATE or DUPLICATE_RESELLER_CODE"),
+            ("409", "INSUFFICIENT_INVENTORY, RESERVATION_NOT_ACTIVE, ORDER_ALREADY_PAID, TICKET_NOT_ACTIVE, NO_REMAINING_USES, WRONG_VISIT_DATE (a dated ticket outside its visit date; `detail` states the date), INVALID_STATE or DUPLICATE_RESELLER_CODE"),
             ("413", "PAYLOAD_TOO_LARGE: body over 1 MiB"),
-            ("415", "UNSUPPORTED_MEDIA_TYPE: send application/json"),
-            ("422", "VALIDATION_FAILED (field named in `field`), IDEMPOTENCY_KEY_REUSED, QR_INVALID or QR_EXPIRED"),
+            ("415", "UNSUPPORTED_MEDIA_TYPE: send application/json (a camera frame: image/jpeg or image/png)"),
+            ("422", "VALIDATION_FAILED (field named in `field`), IDEMPOTENCY_KEY_REUSED, QR_INVALID, QR_EXPIRED or QR_NOT_FOUND (no QR code in a camera frame)"),
             ("429", "RATE_LIMITED: see Retry-After"),
-        ]))
-    }
+    ])
 }
 
 /// Error answers for OpenAPI: one per status, each with its description and the same body.

@@ -5,11 +5,11 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::paging::Listed;
-use crate::domain::audit::AuditEntry;
+use crate::domain::audit::{AuditAction, AuditEntry};
 use crate::domain::batches::{Batch, BatchDetail, CreatedBatch, Scope};
 use crate::domain::catalog::Holiday;
 use crate::domain::inventory::StockRow;
-use crate::domain::orders::Order;
+use crate::domain::orders::{Order, OrderSummary};
 use crate::domain::partners::Partner;
 use crate::domain::resellers::Reseller;
 use crate::domain::tickets::Ticket;
@@ -31,11 +31,13 @@ listed! {
     Ticket => "tickets",
     Reseller => "resellers",
     AuditEntry => "entries",
+    AuditAction => "actions",
     BatchView => "batches",
     Partner => "partners",
     StockRow => "inventory",
     Holiday => "holidays",
     UserView => "users",
+    OrderSummary => "orders",
 }
 
 /// An account with its login lock, which lives in the HTTP layer's memory.

@@ -9,10 +9,10 @@ use rocket::response::{self, Responder};
 use rocket::tokio::sync::mpsc;
 use rocket::Request;
 use rocket_okapi::gen::OpenApiGenerator;
-use rocket_okapi::okapi::openapi3::{MediaType, RefOr, Response, Responses};
-use rocket_okapi::okapi::schemars::schema::{InstanceType, SchemaObject};
+use rocket_okapi::okapi::openapi3::Responses;
 use rocket_okapi::response::OpenApiResponderInner;
 
+use super::docs::file_responses;
 use super::App;
 use crate::domain::archive::{self, ArchivePlan};
 
@@ -95,29 +95,10 @@ impl<'r> Responder<'r, 'r> for ZipStream {
 
 impl OpenApiResponderInner for ZipStream {
     fn responses(_: &mut OpenApiGenerator) -> rocket_okapi::Result<Responses> {
-        let schema = SchemaObject {
-            instance_type: Some(InstanceType::String.into()),
-            format: Some("binary".into()),
-            ..Default::default()
-        };
-        let mut content = rocket_okapi::okapi::Map::new();
-        content.insert(
-            "application/zip".to_owned(),
-            MediaType {
-                schema: Some(schema),
-                ..Default::default()
-            },
-        );
-        let mut responses = Responses::default();
-        responses.responses.insert(
-            "200".to_owned(),
-            RefOr::Object(Response {
-                description: "`{ticket_code}.png` per ticket and `manifest.csv`, streamed."
-                    .to_owned(),
-                content,
-                ..Default::default()
-            }),
-        );
-        Ok(responses)
+        Ok(file_responses(
+            &["application/zip"],
+            true,
+            "`{ticket_code}.png` per ticket and `manifest.csv`, streamed.",
+        ))
     }
 }

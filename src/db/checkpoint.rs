@@ -5,8 +5,9 @@
 //! holds a read transaction to keep the WAL for shipping, and an application TRUNCATE/RESTART would
 //! wait out the busy timeout behind it, stalling every writer for seconds.
 
-use std::path::Path;
-use std::sync::Weak;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
@@ -56,13 +57,11 @@ pub(super) fn spawn<T: Send + Sync + 'static>(path: &Path, alive: Weak<T>) {
             let Ok(conn) = Connection::open(&path) else {
                 return;
             };
-            let mut failures = Failures::default();
+            std::thread::sleep(EVERY);
             while alive.strong_count() > 0 {
+                let outcome = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                Failures::note(&path, outcome);
                 std::thread::sleep(EVERY);
-                match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                    Ok(()) => failures.clear(),
-                    Err(e) => failures.report(&e),
-                }
             }
         });
     if let Err(e) = started {
@@ -70,13 +69,32 @@ pub(super) fn spawn<T: Send + Sync + 'static>(path: &Path, alive: Weak<T>) {
     }
 }
 
+/// What has been said about one database's failing checkpoints. Kept per file for the whole
+/// process, not per checkpointer thread: a database opened again (the CLI's first look before
+/// serving, a test) must not repeat a report another checkpointer made a moment ago.
 #[derive(Default)]
 struct Failures {
     since_report: u64,
     last_report: Option<Instant>,
+    reported: bool,
 }
 
 impl Failures {
+    fn note(path: &Path, outcome: rusqlite::Result<()>) {
+        static ALL: OnceLock<Mutex<HashMap<PathBuf, Failures>>> = OnceLock::new();
+        let mut all = ALL
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let failures = all.entry(path.to_path_buf()).or_default();
+        match outcome {
+            Ok(()) => failures.clear(),
+            Err(e) => failures.report(&e),
+        }
+    }
+
+    /// A checkpoint with nothing to copy succeeds even on a full disk, so failures and successes
+    /// can alternate: the once-a-minute limit holds across such a success.
     fn report(&mut self, e: &rusqlite::Error) {
         self.since_report += 1;
         if self.last_report.is_some_and(|t| t.elapsed() < REPORT_EVERY) {
@@ -88,10 +106,11 @@ impl Failures {
         );
         self.since_report = 0;
         self.last_report = Some(Instant::now());
+        self.reported = true;
     }
 
     fn clear(&mut self) {
-        if self.last_report.take().is_some() {
+        if std::mem::take(&mut self.reported) {
             eprintln!("gangway: WAL checkpoints succeed again");
         }
         self.since_report = 0;

@@ -11,6 +11,7 @@ use zip::{CompressionMethod, ZipWriter};
 
 use super::audit::{self, Actor};
 use super::batches::{self, Scope};
+use super::catalog;
 use super::csv::{Cell, Csv};
 use super::qr::{self, QrSigner};
 use super::tickets::rows::TicketStatus;
@@ -21,6 +22,9 @@ use crate::error::AppError;
 pub struct ArchivePlan {
     pub batch_id: String,
     pub reseller_code: Option<String>,
+    /// The package's name and the batch's (provisional) sales-period end, for the manifest.
+    package_name: String,
+    sales_period_end: String,
     tickets: Vec<(String, i64, TicketStatus)>,
 }
 
@@ -44,6 +48,8 @@ pub fn prepare_download(
             serde_json::json!({"tickets": tickets.len()}),
         )?;
         Ok(ArchivePlan {
+            package_name: catalog::product(tx, batch.product_id, "product_id")?.name,
+            sales_period_end: batch.expires_at,
             batch_id: batch.batch_id,
             reseller_code: batch.reseller_code,
             tickets,
@@ -94,6 +100,7 @@ pub fn write<W: Write>(plan: &ArchivePlan, signer: &QrSigner, out: W) -> Result<
     let ze = |e: zip::result::ZipError| AppError::Internal(format!("archive: {e}"));
     let mut zip = ZipWriter::new_stream(out);
     let stored = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
+    // The contract's six columns first; later columns are additions.
     let mut manifest = Csv::new(&[
         "ticket_code",
         "product_id",
@@ -101,8 +108,9 @@ pub fn write<W: Write>(plan: &ArchivePlan, signer: &QrSigner, out: W) -> Result<
         "voucher_token",
         "batch_id",
         "reseller_code",
+        "package_name",
+        "sales_period_end",
     ]);
-    let reseller = plan.reseller_code.as_deref();
     for round in plan.tickets.chunks(ROUND) {
         for ((code, product_id, status), (voucher, png)) in
             round.iter().zip(render_round(round, signer)?)
@@ -110,12 +118,14 @@ pub fn write<W: Write>(plan: &ArchivePlan, signer: &QrSigner, out: W) -> Result<
             zip.start_file(format!("{code}.png"), stored).map_err(ze)?;
             zip.write_all(&png).map_err(io)?;
             manifest.row([
-                Cell::from(code),
-                Cell::from(*product_id),
-                Cell::from(status.as_str()),
-                Cell::from(&voucher),
-                Cell::from(&plan.batch_id),
-                Cell::from(reseller),
+                Cell::Text(code),
+                Cell::Int(*product_id),
+                Cell::Text(status.as_str()),
+                Cell::Text(&voucher),
+                Cell::Text(&plan.batch_id),
+                plan.reseller_code.as_deref().into(),
+                Cell::Text(&plan.package_name),
+                Cell::Text(&plan.sales_period_end),
             ]);
         }
     }
@@ -124,7 +134,7 @@ pub fn write<W: Write>(plan: &ArchivePlan, signer: &QrSigner, out: W) -> Result<
         SimpleFileOptions::default().compression_method(CompressionMethod::Deflated),
     )
     .map_err(ze)?;
-    zip.write_all(manifest.as_bytes()).map_err(io)?;
+    zip.write_all(manifest.finish().as_bytes()).map_err(io)?;
     zip.finish().map_err(ze)?.flush().map_err(io)?;
     Ok(())
 }

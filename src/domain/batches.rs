@@ -280,15 +280,39 @@ fn select(
 pub struct BatchDetail {
     #[serde(flatten)]
     pub batch: Batch,
+    /// The tickets the query selects: all of them, or one page.
     pub tickets: Vec<BatchTicketSummary>,
+    /// How many tickets the query selects in all.
+    pub ticket_count: i64,
+    /// With `limit`: the page shown and its size.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page_size: Option<i64>,
 }
 
-/// One batch with all its tickets (the console's batch page).
-pub fn detail(db: &Db, id: &str) -> Result<BatchDetail, AppError> {
+/// Which of a batch's tickets to list. Without a page every ticket is listed (as before paging
+/// existed); the console asks for pages, so a 5000-ticket batch is not drawn at once.
+#[derive(Debug, Clone, Default)]
+pub struct BatchTicketQuery {
+    pub status: Option<TicketStatus>,
+    /// The start of a ticket code.
+    pub code_prefix: Option<String>,
+    /// (limit, offset).
+    pub page: Option<(i64, i64)>,
+}
+
+/// One batch with its tickets (the console's batch page).
+pub fn detail(db: &Db, id: &str, q: &BatchTicketQuery) -> Result<BatchDetail, AppError> {
     db.read(|c| {
+        let batch = find(c, id, Scope::Operator)?;
+        let (tickets, ticket_count) = summaries_of_batch(c, id, q)?;
         Ok(BatchDetail {
-            batch: find(c, id, Scope::Operator)?,
-            tickets: summaries_of_batch(c, id)?,
+            batch,
+            tickets,
+            ticket_count,
+            page: q.page.map(|(limit, offset)| offset / limit.max(1) + 1),
+            page_size: q.page.map(|(limit, _)| limit),
         })
     })
 }
@@ -316,10 +340,20 @@ pub struct BatchTicketSummary {
 fn summaries_of_batch(
     conn: &Connection,
     batch_id: &str,
-) -> Result<Vec<BatchTicketSummary>, AppError> {
-    Ok(conn
-        .prepare_cached("SELECT code, status, customer_type, activated_at FROM tickets WHERE batch_id = ?1 ORDER BY id")?
-        .query_map([batch_id], |r| {
+    q: &BatchTicketQuery,
+) -> Result<(Vec<BatchTicketSummary>, i64), AppError> {
+    // A code prefix is matched with a range (`code >= p AND code < p || U+FFFF`), not LIKE, so
+    // `_` and `%` in it mean themselves.
+    const WHERE: &str = "WHERE batch_id = ?1 AND (?2 IS NULL OR status = ?2)
+        AND (?3 IS NULL OR (code >= ?3 AND code < ?3 || char(65535)))";
+    let prefix = q.code_prefix.as_deref().filter(|p| !p.is_empty());
+    let (limit, offset) = q.page.unwrap_or((-1, 0));
+    let total = conn
+        .prepare_cached(&format!("SELECT COUNT(*) FROM tickets {WHERE}"))?
+        .query_row(params![batch_id, q.status, prefix], |r| r.get(0))?;
+    let rows = conn
+        .prepare_cached(&format!("SELECT code, status, customer_type, activated_at FROM tickets {WHERE} ORDER BY id LIMIT ?4 OFFSET ?5"))?
+        .query_map(params![batch_id, q.status, prefix, limit, offset], |r| {
             Ok(BatchTicketSummary {
                 ticket_code: r.get(0)?,
                 status: r.get(1)?,
@@ -327,5 +361,6 @@ fn summaries_of_batch(
                 activated_at: r.get(3)?,
             })
         })?
-        .collect::<Result<_, _>>()?)
+        .collect::<Result<_, _>>()?;
+    Ok((rows, total))
 }

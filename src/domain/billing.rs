@@ -7,6 +7,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use time::Date;
 
+use super::csv::{Cell, Csv};
 use super::resellers;
 use super::Ctx;
 use crate::clock;
@@ -179,6 +180,57 @@ fn settle(
         unassigned,
         totals,
     })
+}
+
+/// The settlement as CSV (UTF-8 with BOM, money in currency units): one line per reseller, then
+/// the unassigned tickets and the totals. Returns the file name and the text.
+pub fn summary_csv(s: &BillingSummary, partner_id: i64) -> (String, String) {
+    let mut csv = Csv::new(&[
+        "reseller_code",
+        "reseller_name",
+        "commission_rate",
+        "tickets_generated",
+        "tickets_activated",
+        "tickets_used",
+        "tickets_cancelled",
+        "gross",
+        "commission",
+        "net",
+        "currency",
+    ]);
+    let cur = s.currency.as_str();
+    let mut line = |code: Option<&str>, name: &str, rate: Option<String>, c: &Settlement| {
+        let rate = rate.unwrap_or_default();
+        csv.row([
+            code.into(),
+            Cell::Text(name),
+            Cell::Text(&rate),
+            Cell::Int(c.tickets_generated),
+            Cell::Int(c.tickets_activated),
+            Cell::Int(c.tickets_used),
+            Cell::Int(c.tickets_cancelled),
+            Cell::Money(c.gross_cents, cur),
+            Cell::Money(c.commission_cents, cur),
+            Cell::Money(c.net_cents, cur),
+            Cell::Text(cur),
+        ]);
+    };
+    for r in &s.resellers {
+        let rate = format!("{:.4}", r.commission_rate);
+        line(
+            Some(&r.reseller_code),
+            &r.reseller_name,
+            Some(rate),
+            &r.counters,
+        );
+    }
+    line(None, "Unassigned", None, &s.unassigned);
+    line(None, "Totals", None, &s.totals);
+    let name = format!(
+        "settlement-{partner_id}-{}-{}.csv",
+        s.period_start, s.period_end
+    );
+    (name, csv.finish())
 }
 
 /// The period of a request: both dates, or the current calendar month when absent.

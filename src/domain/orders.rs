@@ -18,7 +18,7 @@ use super::tickets::{rows as ticket_rows, views as ticket_views, Owner, Ticket};
 use super::values::CustomerDetails;
 use super::Ctx;
 use crate::clock;
-use crate::db::{text_enum, ConnExt};
+use crate::db::{text_enum, ConnExt, Db};
 use crate::error::AppError;
 
 text_enum! {
@@ -321,4 +321,85 @@ pub(super) fn expire_due(
         )?;
     }
     Ok((reservations, direct.len()))
+}
+
+/// An order as a list shows it (the lookup, the refund queue).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct OrderSummary {
+    pub order_id: String,
+    pub channel: Channel,
+    pub status: OrderStatus,
+    pub partner_id: Option<i64>,
+    pub partner_name: Option<String>,
+    pub customer_name: String,
+    pub customer_email: String,
+    pub visit_date: String,
+    pub amount_cents: i64,
+    pub currency: String,
+    pub payment_reference: Option<String>,
+    pub created_at: String,
+    pub paid_at: Option<String>,
+    pub tickets: i64,
+}
+
+/// Order summaries matching `filter` (a WHERE clause over `o`, taking `args`), newest first.
+pub(super) fn summaries(
+    conn: &Connection,
+    filter: &str,
+    args: &[&dyn rusqlite::ToSql],
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<OrderSummary>, AppError> {
+    let n = args.len();
+    let sql = format!(
+        "SELECT o.id, o.channel, o.status, o.partner_id, p.name, o.customer_name, o.customer_email, o.visit_date,
+                o.amount_cents, o.currency, o.payment_reference, o.created_at, o.paid_at,
+                (SELECT COUNT(*) FROM tickets t WHERE t.order_id = o.id)
+         FROM orders o LEFT JOIN partners p ON p.id = o.partner_id
+         WHERE {filter} ORDER BY o.created_at DESC, o.id LIMIT ?{} OFFSET ?{}",
+        n + 1,
+        n + 2
+    );
+    let mut all: Vec<&dyn rusqlite::ToSql> = args.to_vec();
+    all.extend([&limit as &dyn rusqlite::ToSql, &offset]);
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_map(all.as_slice(), |r| {
+            Ok(OrderSummary {
+                order_id: r.get(0)?,
+                channel: r.get(1)?,
+                status: r.get(2)?,
+                partner_id: r.get(3)?,
+                partner_name: r.get(4)?,
+                customer_name: r.get(5)?,
+                customer_email: r.get(6)?,
+                visit_date: r.get(7)?,
+                amount_cents: r.get(8)?,
+                currency: r.get(9)?,
+                payment_reference: r.get(10)?,
+                created_at: r.get(11)?,
+                paid_at: r.get(12)?,
+                tickets: r.get(13)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?)
+}
+
+/// Orders in one status, newest first, and how many there are (the refund queue: orders paid
+/// after their hold expired and the units were gone — the payment is kept, the money is owed).
+pub fn list_by_status(
+    db: &Db,
+    status: OrderStatus,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<OrderSummary>, i64), AppError> {
+    db.read(|c| {
+        let total = c
+            .prepare_cached("SELECT COUNT(*) FROM orders WHERE status = ?1")?
+            .query_row([status], |r| r.get(0))?;
+        Ok((
+            summaries(c, "o.status = ?1", &[&status], limit, offset)?,
+            total,
+        ))
+    })
 }

@@ -65,6 +65,27 @@ impl VenueClock {
         OffsetDateTime::from_unix_timestamp(start).unwrap_or_else(|_| date.midnight().assume_utc())
     }
 
+    /// The venue's wall clock at `t`: `2026-12-02 09:12`.
+    pub fn wall_clock(&self, t: OffsetDateTime) -> String {
+        let local = t.to_offset(self.offset_at(t));
+        format!(
+            "{} {:02}:{:02}",
+            clock::date_to_db(local.date()),
+            local.hour(),
+            local.minute()
+        )
+    }
+
+    /// When `t` was, in the venue's words: `09:12` today, `2026-12-01 09:12` on another day.
+    pub fn when(&self, t: OffsetDateTime) -> String {
+        let full = self.wall_clock(t);
+        if self.date_of(t) == self.today() {
+            full[11..].to_owned()
+        } else {
+            full
+        }
+    }
+
     /// The venue's UTC offset on a local date (at the start of that day).
     pub fn offset_on(&self, date: Date) -> UtcOffset {
         self.offset_at(self.start_of(date))

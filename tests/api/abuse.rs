@@ -328,7 +328,7 @@ fn uses_left(app: &TestApp) -> i64 {
 fn a_token_speaks_for_exactly_one_ticket() {
     let app = spawn_app();
     let p = app.partner("P");
-    let paid = app.paid_order(&p, 106, 2);
+    let paid = app.paid_order_on(&p, 106, 2, &today());
     let (x, y) = (&paid["tickets"][0], &paid["tickets"][1]);
     let token_x = x["qr_token"].as_str().unwrap();
     let token_y = y["qr_token"].as_str().unwrap();
@@ -432,7 +432,7 @@ fn a_voucher_stops_working_once_its_ticket_is_cancelled() {
 fn no_token_of_a_used_ticket_redeems_again() {
     let app = spawn_app();
     let p = app.partner("P");
-    let paid = app.paid_order(&p, 107, 1);
+    let paid = app.paid_order_on(&p, 107, 1, &today());
     let code = paid["tickets"][0]["ticket_code"].as_str().unwrap();
     // Two live tokens: the one issued with the ticket, and a later one.
     let issued = paid["tickets"][0]["qr_token"].as_str().unwrap();
@@ -528,7 +528,7 @@ fn garbage_tokens_are_invalid_never_a_server_error() {
 fn a_retried_scan_gets_its_answer_even_after_the_live_token_expired() {
     let app = spawn_app();
     let p = app.partner("P");
-    let paid = app.paid_order(&p, 106, 1);
+    let paid = app.paid_order_on(&p, 106, 1, &today());
     let code = paid["tickets"][0]["ticket_code"].as_str().unwrap();
     let scanner = venue(&app);
     let now = time::OffsetDateTime::now_utc();

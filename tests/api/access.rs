@@ -36,6 +36,8 @@ const RESELLER: &str = r#"{"reseller_code":"MATRIX-1","reseller_name":"Matrix Ki
 const RESELLER_PATCH: &str = r#"{"region":"Kowloon"}"#;
 const REDEEM: &str =
     r#"{"qr_token":"{live_token}","function_code":"buffet","scan_id":"matrix-scan"}"#;
+/// A camera frame showing this token's QR code (sent as `image/png`, see [`body_of`]).
+const FRAME: &str = "frame:{live_token}";
 const NOTIFY: &str = r#"{"order_id":"{order_pending}","payment_reference":"GW-M","status":"SUCCESS","amount_cents":28800,"currency":"USD"}"#;
 const DIRECT_ORDER: &str =
     r#"{"visit_date":"{visit}","items":[{"product_id":106,"customer_type":"adult","count":1}]}"#;
@@ -54,6 +56,7 @@ const PASSWORD_CHANGE: &str =
 /// The seeded split of package 106: an allowed, unchanged allocation.
 const ALLOCATE: &str = r#"{"capacity":5000,"allocations":{"direct":3000,"ota":2000}}"#;
 const HOLIDAY: &str = r#"{"name":"Matrix Day"}"#;
+const DESK_CANCEL: &str = r#"{"reason":"guest changed plans"}"#;
 const OCTO_DATES: &str = r#"{"productId":"106","optionId":"DEFAULT","localDateStart":"{visit}","localDateEnd":"{visit}"}"#;
 const OCTO_RESERVE: &str = r#"{"productId":"106","optionId":"DEFAULT","availabilityId":"{visit}T00:00:00+00:00","unitItems":[{"unitId":"adult"}]}"#;
 const OCTO_PATCH: &str = r#"{"notes":"Matrix note"}"#;
@@ -117,6 +120,8 @@ pub const MATRIX: &[Row] = &[
     (Method::Get,    "/qr/{dticket}/info",                        None,                 [401, 401, 401, 404, 404, 403, 403, 200, 404, 404, 404]),
     // Redemption: venue, staff, admin. The scan_id makes the 2nd and 3rd a replay of the 1st.
     (Method::Post,   "/venue/redeem",                             Some(REDEEM),         [401, 401, 401, 401, 401, 401, 401, 403, 200, 200, 200]),
+    (Method::Post,   "/venue/scan-image?function_code=ferry&scan_id=matrix-frame", Some(FRAME), [401, 401, 401, 401, 401, 401, 401, 403, 200, 200, 200]),
+    (Method::Get,    "/venue/today",                              None,                 [401, 401, 401, 401, 401, 401, 401, 403, 200, 200, 200]),
     // Direct channel: any logged-in user may order (see the report); reads are owner-scoped.
     (Method::Post,   "/api/orders",                               Some(DIRECT_ORDER),   [401, 401, 401, 401, 401, 401, 401, 201, 403, 403, 403]),
     (Method::Get,    "/api/orders/{dorder}",                      None,                 [401, 401, 401, 401, 401, 401, 401, 200, 404, 404, 404]),
@@ -144,11 +149,24 @@ pub const MATRIX: &[Row] = &[
     (Method::Get,    "/api/admin/backups",                        None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 200]),
     // Operations: staff, or a scraper's metrics_token (tested in operations.rs).
     (Method::Get,    "/metrics",                                  None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 200]),
+    (Method::Get,    "/api/admin/audit/actions",                  None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 200]),
     (Method::Get,    "/api/admin/batches",                        None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 200]),
     (Method::Get,    "/api/admin/batches/{batch}",                None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 200]),
     (Method::Get,    "/api/admin/batches/{batch}/archive.zip",    None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 200]),
     (Method::Get,    "/api/admin/partners/{partner_a}/resellers", None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 200]),
     (Method::Get,    "/api/admin/partners/{partner_a}/billing/summary", None,           [401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 200]),
+    (Method::Get,    "/api/admin/partners/{partner_a}/billing/summary.csv", None,       [401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 200]),
+    // The venue's day: the pier reads the passenger list; the desk (staff) does the rest. The
+    // second cancellation of the same ticket is refused as a state error.
+    (Method::Get,    "/api/admin/manifest",                       None,                 [401, 401, 401, 401, 401, 401, 401, 403, 200, 200, 200]),
+    (Method::Get,    "/api/admin/manifest.csv",                   None,                 [401, 401, 401, 401, 401, 401, 401, 403, 200, 200, 200]),
+    (Method::Get,    "/api/admin/lookup?q={ticket}",              None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 200]),
+    (Method::Get,    "/api/admin/tickets/{ticket}",               None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 200]),
+    (Method::Post,   "/api/admin/tickets/{pre_2}/cancel",         Some(DESK_CANCEL),    [401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 409]),
+    (Method::Get,    "/api/admin/orders",                         None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 200]),
+    (Method::Get,    "/api/admin/orders/{order}",                 None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 200]),
+    (Method::Get,    "/api/admin/orders/{order}/vouchers",        None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 200]),
+    (Method::Get,    "/api/admin/batches/{batch}/vouchers",       None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 200]),
     (Method::Get,    "/api/admin/holidays",                       None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 200, 200]),
     (Method::Put,    "/api/admin/holidays/{new_holiday}",         Some(HOLIDAY),        [401, 401, 401, 401, 401, 401, 401, 403, 403, 403, 200]),
     (Method::Delete, "/api/admin/holidays/{holiday}",             None,                 [401, 401, 401, 401, 401, 401, 401, 403, 403, 403, 200]),
@@ -281,6 +299,7 @@ impl World {
         let paid_b = app.paid_order(&b, 106, 1);
         ids.insert("b_order", id_of(&paid_b, "order_id"));
         ids.insert("b_ticket", id_of(&paid_b["tickets"][0], "ticket_code"));
+        app.visit_day_comes();
 
         for (name, p, code) in [
             ("reseller", &a, "ACC-A1"),
@@ -430,6 +449,17 @@ impl World {
     }
 }
 
+/// A body as sent: JSON, or for `frame:<token>` a PNG of the token's QR code.
+fn body_of(filled: &str) -> (Vec<u8>, ContentType) {
+    match filled.strip_prefix("frame:") {
+        Some(token) => (
+            gangway::domain::qr::png(token).expect("a QR PNG"),
+            ContentType::PNG,
+        ),
+        None => (filled.as_bytes().to_vec(), ContentType::JSON),
+    }
+}
+
 #[test]
 fn every_route_answers_every_kind_of_credential_as_the_matrix_says() {
     let w = World::build();
@@ -446,7 +476,8 @@ fn every_route_answers_every_kind_of_credential_as_the_matrix_says() {
             };
             let mut req = w.app.req(*method, &path).cred(&cred);
             if let Some(body) = body {
-                req = req.raw(w.fill(body), Some(ContentType::JSON));
+                let (bytes, content_type) = body_of(&w.fill(body));
+                req = req.raw(bytes, Some(content_type));
             }
             let r = req.send();
             let who = CREDS[col];

@@ -103,6 +103,7 @@ fn a_reseller_sells_a_pre_generated_ticket_and_it_redeems() {
         .problem(409, "INVALID_STATE");
     assert_eq!(app.stock(106, "ota"), (2, 1, 2000));
 
+    app.visit_day_comes();
     let ok = app.redeem(&scanner, voucher, "ferry").expect(200);
     assert_eq!(ok.body["remaining_uses"], 1);
     let got = app
@@ -150,12 +151,24 @@ fn the_batch_archive_holds_one_scannable_png_per_ticket_and_a_manifest() {
         .unwrap()
         .read_to_string(&mut manifest)
         .unwrap();
+    // UTF-8 with a BOM for spreadsheets; the contract's six columns first, then the package's
+    // name and the batch's sales-period end.
+    let manifest = manifest
+        .strip_prefix('\u{feff}')
+        .expect("a UTF-8 BOM")
+        .to_owned();
     let lines: Vec<&str> = manifest.lines().collect();
     assert_eq!(
         lines[0],
-        "ticket_code,product_id,status,voucher_token,batch_id,reseller_code"
+        "ticket_code,product_id,status,voucher_token,batch_id,reseller_code,package_name,sales_period_end"
     );
     assert_eq!(lines.len(), 6);
+    let expires = batch.body["expires_at"].as_str().unwrap();
+    assert!(
+        lines[1].ends_with(&format!(",,Deluxe Plan,{expires}")),
+        "{}",
+        lines[1]
+    );
     for t in batch.body["tickets"].as_array().unwrap() {
         let code = t["ticket_code"].as_str().unwrap();
         let mut png = Vec::new();
@@ -306,6 +319,7 @@ fn billing_settles_per_reseller_and_in_total() {
     // Use every entitlement of the adult ticket: USED still counts in settlement.
     let scanner = venue(&app);
     let voucher = batch.body["tickets"][0]["voucher_token"].as_str().unwrap();
+    app.visit_day_comes();
     for f in ["ferry", "ferry", "buffet", "playground"] {
         app.redeem(&scanner, voucher, f).expect(200);
     }

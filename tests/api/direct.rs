@@ -54,7 +54,8 @@ fn a_customer_orders_pays_through_the_gateway_and_gets_tickets() {
         .bearer(&me)
         .send()
         .expect(201);
-    // Same redemption path as OTA tickets.
+    // Same redemption path as OTA tickets, on the day of the visit.
+    app.visit_day_comes();
     let token = tickets[0]["qr_token"].as_str().unwrap();
     app.post("/venue/redeem")
         .bearer(&venue(&app))

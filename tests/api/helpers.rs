@@ -21,6 +21,8 @@ use tempfile::TempDir;
 
 pub const WEBHOOK_SECRET: &str = "test-webhook-secret-0123456789";
 pub const PASSWORD: &str = "correct horse battery";
+/// The ticket holder of most orders in the tests (name, email).
+pub const MEI: (&str, &str) = ("Mei Chen", "mei@example.com");
 
 pub struct TestApp {
     pub client: Client,
@@ -277,13 +279,35 @@ impl TestApp {
 
     /// Reserve, order (all adults, a weekday 30+ days ahead) and activate: returns the activation.
     pub fn paid_order(&self, p: &TestPartner, product_id: i64, quantity: i64) -> Value {
+        self.paid_order_on(p, product_id, quantity, &weekday_ahead())
+    }
+
+    /// Like `paid_order`, for a visit on `visit_date` (tickets redeem only on their visit date).
+    pub fn paid_order_on(
+        &self,
+        p: &TestPartner,
+        product_id: i64,
+        quantity: i64,
+        visit_date: &str,
+    ) -> Value {
+        self.sell(p, product_id, &[("adult", quantity)], visit_date, MEI)
+    }
+
+    /// Reserve, order for `holder` (name, email) with these customer types visiting on
+    /// `visit_date`, and activate: returns the activation (its `tickets`).
+    pub fn sell(
+        &self,
+        p: &TestPartner,
+        product_id: i64,
+        types: &[(&str, i64)],
+        visit_date: &str,
+        holder: (&str, &str),
+    ) -> Value {
+        let quantity = types.iter().map(|(_, n)| n).sum();
         let r = self.reserve(p, product_id, quantity).expect(201);
+        let rid = r.body["reservation_id"].as_str().unwrap();
         let order = self
-            .order(
-                p,
-                r.body["reservation_id"].as_str().unwrap(),
-                &[("adult", quantity)],
-            )
+            .order_for(p, rid, types, visit_date, holder)
             .expect(201);
         let order_id = order.body["order_id"].as_str().unwrap();
         self.post("/api/ota/activate")
@@ -295,6 +319,27 @@ impl TestApp {
     }
 
     pub fn order(&self, p: &TestPartner, reservation_id: &str, breakdown: &[(&str, i64)]) -> Resp {
+        self.order_on(p, reservation_id, breakdown, &weekday_ahead())
+    }
+
+    pub fn order_on(
+        &self,
+        p: &TestPartner,
+        reservation_id: &str,
+        breakdown: &[(&str, i64)],
+        visit_date: &str,
+    ) -> Resp {
+        self.order_for(p, reservation_id, breakdown, visit_date, MEI)
+    }
+
+    pub fn order_for(
+        &self,
+        p: &TestPartner,
+        reservation_id: &str,
+        breakdown: &[(&str, i64)],
+        visit_date: &str,
+        (name, email): (&str, &str),
+    ) -> Resp {
         let breakdown: Vec<Value> = breakdown
             .iter()
             .map(|(t, n)| json!({"customer_type": t, "count": n}))
@@ -303,10 +348,32 @@ impl TestApp {
             .key(&p.key)
             .json(&json!({
                 "reservation_id": reservation_id,
-                "customer_details": {"name": "Mei Chen", "email": "mei@example.com", "phone": "+852 5555 0101"},
-                "pricing_context": {"visit_date": weekday_ahead(), "customer_breakdown": breakdown}
+                "customer_details": {"name": name, "email": email, "phone": "+852 5555 0101"},
+                "pricing_context": {"visit_date": visit_date, "customer_breakdown": breakdown}
             }))
             .send()
+    }
+
+    /// A batch of `quantity` pre-generated tickets of `product_id` (direct sale): its answer.
+    pub fn batch(&self, p: &TestPartner, product_id: i64, quantity: i64) -> Value {
+        let body = json!({"product_id": product_id, "quantity": quantity, "distribution_mode": "direct_sale"});
+        self.ota_post(p, "/api/ota/tickets/bulk-generate", &body)
+            .expect(201)
+            .body
+    }
+
+    /// A reseller sells a pre-generated ticket as `customer_type` for `visit_date`: the ticket.
+    pub fn sell_voucher(
+        &self,
+        p: &TestPartner,
+        code: &str,
+        customer_type: &str,
+        visit_date: &str,
+    ) -> Value {
+        let sale = json!({"customer_details": {"name": "Wai Lun", "email": "wl@example.com"},
+            "customer_type": customer_type, "visit_date": visit_date});
+        let path = format!("/api/ota/tickets/{code}/activate");
+        self.ota_post(p, &path, &sale).expect(200).body
     }
 
     /// A partner's POST without a body.
@@ -332,9 +399,9 @@ impl TestApp {
         self.post("/api/auth/login").json(&body).send()
     }
 
-    /// A paid order of one unit of `product_id`: its ticket.
+    /// A paid order of one unit of `product_id` for a visit today: its ticket.
     pub fn sold_ticket(&self, p: &TestPartner, product_id: i64) -> Value {
-        self.paid_order(p, product_id, 1)["tickets"][0].clone()
+        self.paid_order_on(p, product_id, 1, &today())["tickets"][0].clone()
     }
 
     /// A scanner at the gate presents a token for one function code.
@@ -376,6 +443,31 @@ impl TestApp {
         self.sql(&format!(
             "UPDATE reservations SET reserved_until = '2020-01-01T00:00:00Z' WHERE id = '{id}'"
         ));
+    }
+
+    /// The day of the visit comes: every dated ticket is for today. For tests that price a
+    /// weekday ahead and then scan (a ticket redeems only on its visit date).
+    pub fn visit_day_comes(&self) {
+        self.sql(&format!(
+            "UPDATE tickets SET visit_date = '{}' WHERE visit_date IS NOT NULL",
+            today()
+        ));
+    }
+
+    /// An unpaid OTA order of all 1500 OTA units of package 108 whose hold expired and whose
+    /// units someone else then took: a payment now finds no stock. (order id, amount due)
+    pub fn order_whose_units_went(&self, p: &TestPartner) -> (String, i64) {
+        let rid = self
+            .reserve(p, 108, 1500)
+            .expect(201)
+            .text("reservation_id");
+        let order = self.order(p, &rid, &[("adult", 1500)]).expect(201);
+        self.expire_reservation(&rid);
+        self.reserve(p, 108, 1500).expect(201);
+        let amount = order.body["payment_required"]["amount_cents"]
+            .as_i64()
+            .unwrap();
+        (order.text("order_id"), amount)
     }
 
     /// Reconciliation must say the stored counters equal what the rows say.
@@ -470,6 +562,11 @@ pub fn signature(body: &[u8], t: i64) -> String {
         "t={t},v1={}",
         hex::encode(gangway::domain::gateway::sign(WEBHOOK_SECRET, t, body))
     )
+}
+
+/// The venue's date today (the test venue is in UTC).
+pub fn today() -> String {
+    gangway::clock::date_to_db(time::OffsetDateTime::now_utc().date())
 }
 
 /// A Wednesday at least 30 days ahead (weekday prices).

@@ -487,6 +487,13 @@ fn targets(w: &World) -> Vec<Target> {
             ],
         ),
         t(
+            Method::Post,
+            format!("/api/admin/tickets/{}/cancel", w.ids["pre_2"]),
+            &admin,
+            json!({"reason": "guest changed plans"}),
+            vec![("/reason", Text, true)],
+        ),
+        t(
             Method::Put,
             "/api/admin/inventory/106".into(),
             &admin,

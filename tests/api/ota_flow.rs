@@ -310,17 +310,7 @@ fn a_late_payment_is_kept_and_issues_tickets_while_stock_remains() {
 fn a_late_payment_without_stock_marks_the_order_for_refund() {
     let app = spawn_app();
     let p = app.partner("P");
-    let rid = app
-        .reserve(&p, 108, 1500)
-        .expect(201)
-        .text("reservation_id");
-    let order = app.order(&p, &rid, &[("adult", 1500)]).expect(201);
-    let oid = order.text("order_id");
-    app.expire_reservation(&rid);
-    app.reserve(&p, 108, 1500).expect(201); // someone else takes the freed units
-    let amount = order.body["payment_required"]["amount_cents"]
-        .as_i64()
-        .unwrap();
+    let (oid, amount) = app.order_whose_units_went(&p);
     let n = json!({"order_id": oid, "payment_reference": "GW-9", "status": "SUCCESS", "amount_cents": amount, "currency": "USD"});
     let r = app.notify(&n).expect(200);
     assert_eq!(

@@ -7,7 +7,7 @@ use crate::helpers::*;
 fn a_ticket_is_redeemed_use_by_use_until_it_is_used() {
     let app = spawn_app();
     let p = app.partner("P");
-    let paid = app.paid_order(&p, 107, 1);
+    let paid = app.paid_order_on(&p, 107, 1, &today());
     let code = paid["tickets"][0]["ticket_code"].as_str().unwrap();
     let scanner = venue(&app);
 
@@ -157,7 +157,7 @@ fn ten_scanners_on_a_two_use_function_succeed_exactly_twice() {
     let (_, order) = post(
         "/api/ota/orders",
         ("X-API-Key", key.clone()),
-        json!({"reservation_id": rid, "customer_details": {"name": "A", "email": "a@example.com"}, "pricing_context": {"visit_date": weekday_ahead(), "customer_breakdown": [{"customer_type": "adult", "count": 1}]}}),
+        json!({"reservation_id": rid, "customer_details": {"name": "A", "email": "a@example.com"}, "pricing_context": {"visit_date": today(), "customer_breakdown": [{"customer_type": "adult", "count": 1}]}}),
     );
     let (_, act) = post(
         "/api/ota/activate",

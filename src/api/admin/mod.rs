@@ -1,7 +1,10 @@
 //! Operator administration (bearer token or console session): partners and keys, users,
-//! inventory, reconciliation, audit, reports. Staff may read; only admins change things.
+//! inventory, reconciliation, audit, reports, and the venue's day (passenger list, lookup, refunds,
+//! vouchers). Staff may read; only admins change things, except what the desk does for a guest
+//! (cancelling a ticket).
 
 mod backups;
+mod desk;
 mod partners;
 mod reports;
 mod stock;
@@ -17,5 +20,6 @@ pub fn routes(settings: &OpenApiSettings) -> (Vec<rocket::Route>, OpenApi) {
         reports::routes(settings),
         backups::routes(settings),
         users::routes(settings),
+        desk::routes(settings),
     ])
 }

@@ -5,15 +5,17 @@ use rocket::serde::json::Json;
 use rocket_okapi::settings::OpenApiSettings;
 use rocket_okapi::{openapi, openapi_get_routes_spec};
 
+use crate::api::csv::CsvFile;
 use crate::api::guards::Staff;
-use crate::api::paging::{query_int, query_time, Page, Paged};
+use crate::api::paging::Items;
+use crate::api::paging::{query_int, query_status, query_time, Page, Paged};
 use crate::api::shared::{archive, batch_list, reseller_list, summary};
 use crate::api::views::{BatchDetailView, BatchView};
 use crate::api::zip::ZipStream;
 use crate::api::{answer, run, ApiResult, App};
-use crate::domain::audit::{self, AuditEntry, AuditFilter};
-use crate::domain::batches::{self, Scope};
-use crate::domain::billing::BillingSummary;
+use crate::domain::audit::{self, AuditAction, AuditEntry, AuditFilter};
+use crate::domain::batches::{self, BatchTicketQuery, Scope};
+use crate::domain::billing::{self, BillingSummary};
 use crate::domain::partners;
 use crate::domain::reports::{self, SalesReport};
 use crate::domain::resellers::Reseller;
@@ -21,7 +23,7 @@ use crate::domain::resellers::Reseller;
 pub fn routes(
     settings: &OpenApiSettings,
 ) -> (Vec<rocket::Route>, rocket_okapi::okapi::openapi3::OpenApi) {
-    openapi_get_routes_spec![settings: sales, audit_log, list_batches, get_batch, batch_archive, partner_resellers, partner_billing]
+    openapi_get_routes_spec![settings: sales, audit_log, audit_actions, list_batches, get_batch, batch_archive, partner_resellers, partner_billing, partner_billing_csv]
 }
 
 /// Tickets sold and gross revenue per day (UTC) over the last `days` days (1–366, default 14).
@@ -32,7 +34,8 @@ async fn sales(app: App, _staff: Staff, days: Option<String>) -> ApiResult<Json<
     answer(&app, move |ctx| reports::sales(ctx, days)).await
 }
 
-/// The audit log, newest first.
+/// The audit log, newest first. `action` is an action code (`ticket.redeem`) or its name
+/// (`Ticket redeemed`, see `/api/admin/audit/actions`).
 #[openapi(tag = "Admin")]
 #[get("/audit?<partner_id>&<action>&<from>&<to>&<page>&<limit>")]
 #[allow(clippy::too_many_arguments)]
@@ -60,6 +63,13 @@ async fn audit_log(
     Ok(Json(p.of(found)))
 }
 
+/// The actions the audit log records, with the names the console shows; `action=` accepts either.
+#[openapi(tag = "Admin")]
+#[get("/audit/actions")]
+async fn audit_actions(_staff: Staff) -> Json<Items<AuditAction>> {
+    Json(Items(audit::actions()))
+}
+
 /// Every partner's batches, newest first.
 #[openapi(tag = "Admin")]
 #[get("/batches?<page>&<limit>")]
@@ -73,11 +83,28 @@ async fn list_batches(
     batch_list(&app, Scope::Operator, p).await
 }
 
-/// One batch with all its tickets.
+/// One batch with its tickets: all of them, or with `page`/`limit` (1–1000, default 100) one page;
+/// `status` and `q` (the start of a ticket code) filter them.
 #[openapi(tag = "Admin")]
-#[get("/batches/<id>")]
-async fn get_batch(app: App, _staff: Staff, id: String) -> ApiResult<Json<BatchDetailView>> {
-    let detail = run(&app, move |ctx| batches::detail(&ctx.db, &id)).await?;
+#[get("/batches/<id>?<status>&<q>&<page>&<limit>")]
+#[allow(clippy::too_many_arguments)]
+async fn get_batch(
+    app: App,
+    _staff: Staff,
+    id: String,
+    status: Option<String>,
+    q: Option<String>,
+    page: Option<String>,
+    limit: Option<String>,
+) -> ApiResult<Json<BatchDetailView>> {
+    let paged = page.is_some() || limit.is_some();
+    let p = Page::parse(page.as_deref(), limit.as_deref(), 100, 1000)?;
+    let query = BatchTicketQuery {
+        status: query_status(status.as_deref())?,
+        code_prefix: q,
+        page: paged.then(|| (p.limit, p.offset())),
+    };
+    let detail = run(&app, move |ctx| batches::detail(&ctx.db, &id, &query)).await?;
     Ok(Json(detail.into()))
 }
 
@@ -114,6 +141,32 @@ async fn partner_billing(
     period_end: Option<String>,
     reseller_id: Option<String>,
 ) -> ApiResult<Json<BillingSummary>> {
-    run(&app, move |ctx| partners::get(&ctx.db, id)).await?;
-    summary(&app, id, period_start, period_end, reseller_id).await
+    let period = (period_start, period_end, reseller_id);
+    partner_summary(&app, id, period).await
+}
+
+/// The same settlement as CSV (UTF-8 with BOM, money in currency units), for spreadsheets.
+#[openapi(tag = "Admin")]
+#[get("/partners/<id>/billing/summary.csv?<period_start>&<period_end>&<reseller_id>")]
+async fn partner_billing_csv(
+    app: App,
+    _staff: Staff,
+    id: i64,
+    period_start: Option<String>,
+    period_end: Option<String>,
+    reseller_id: Option<String>,
+) -> ApiResult<CsvFile> {
+    let s = partner_summary(&app, id, (period_start, period_end, reseller_id)).await?;
+    let (name, csv) = billing::summary_csv(&s.0, id);
+    Ok(CsvFile(name, csv))
+}
+
+/// A partner's settlement, once the partner is known to exist (else 404).
+async fn partner_summary(
+    app: &App,
+    id: i64,
+    (start, end, reseller_id): (Option<String>, Option<String>, Option<String>),
+) -> ApiResult<Json<BillingSummary>> {
+    run(app, move |ctx| partners::get(&ctx.db, id)).await?;
+    summary(app, id, start, end, reseller_id).await
 }

@@ -8,11 +8,10 @@ use rocket_okapi::{openapi, openapi_get_routes_spec};
 
 use crate::api::body::Body;
 use crate::api::guards::Partner;
-use crate::api::paging::{query_time, Page, Paged};
+use crate::api::paging::{query_status, query_time, Page, Paged};
 use crate::api::{answer, run, ApiResult, App};
 use crate::domain::audit::Actor;
-use crate::domain::tickets::{self, Owner, Ticket, TicketActivation, TicketFilter, TicketStatus};
-use crate::error::AppError;
+use crate::domain::tickets::{self, Owner, Ticket, TicketActivation, TicketFilter};
 
 pub fn routes(
     settings: &OpenApiSettings,
@@ -36,13 +35,7 @@ async fn list_tickets(
     limit: Option<String>,
 ) -> ApiResult<Json<Paged<Ticket>>> {
     let p = Page::parse(page.as_deref(), limit.as_deref(), 100, 1000)?;
-    let status = status
-        .map(|s| {
-            TicketStatus::parse(&s).ok_or_else(|| {
-                AppError::validation("status", format!("must be {}", TicketStatus::expected()))
-            })
-        })
-        .transpose()?;
+    let status = query_status(status.as_deref())?;
     let filter = TicketFilter {
         status,
         batch_id,
@@ -91,5 +84,8 @@ async fn cancel_ticket(app: App, partner: Partner, code: String) -> ApiResult<Js
         Owner::Partner(partner.partner_id),
         Actor::Partner(partner.partner_id),
     );
-    answer(&app, move |ctx| tickets::cancel(ctx, &code, owner, actor)).await
+    answer(&app, move |ctx| {
+        tickets::cancel(ctx, &code, owner, actor, None)
+    })
+    .await
 }

@@ -33,6 +33,9 @@ pub struct StockRow {
     pub capacity: i64,
     pub allocated: i64,
     pub held: i64,
+    /// Of `held`, the units of pre-generated vouchers not sold yet: stock a reseller has in hand,
+    /// not a customer's hold (a big batch would otherwise look like a sold-out package).
+    pub pre_generated: i64,
     pub sold: i64,
     pub used: i64,
     pub available: i64,
@@ -186,9 +189,27 @@ fn overdue_holds(
     Ok(overdue)
 }
 
-/// Every package and channel, with `available` as a new hold would see it right now.
+/// Every package and channel, with `available` as a new hold would see it right now and the
+/// pre-generated vouchers counted apart.
 pub fn stock(db: &Db) -> Result<Vec<StockRow>, AppError> {
-    db.read(stock_rows)
+    db.read(|c| with_vouchers(c, stock_rows(c)?))
+}
+
+/// Fills `pre_generated` (the OTA availability reads skip this count: they need only `available`).
+fn with_vouchers(conn: &Connection, mut rows: Vec<StockRow>) -> Result<Vec<StockRow>, AppError> {
+    let vouchers: HashMap<(i64, Channel), i64> = conn
+        .prepare_cached(
+            "SELECT product_id, channel, COUNT(*) FROM tickets WHERE status = 'PRE_GENERATED' GROUP BY product_id, channel",
+        )?
+        .query_map([], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    for row in &mut rows {
+        row.pre_generated = vouchers
+            .get(&(row.product_id, row.channel))
+            .copied()
+            .unwrap_or(0);
+    }
+    Ok(rows)
 }
 
 pub(super) fn stock_rows(conn: &Connection) -> Result<Vec<StockRow>, AppError> {
@@ -206,6 +227,7 @@ pub(super) fn stock_rows(conn: &Connection) -> Result<Vec<StockRow>, AppError> {
                 capacity: r.get(3)?,
                 allocated: r.get(4)?,
                 held: r.get(5)?,
+                pre_generated: 0,
                 sold: r.get(6)?,
                 used: r.get(7)?,
                 available: 0,
@@ -256,10 +278,11 @@ pub fn set_allocations(
             ("product", &product_id.to_string()),
             serde_json::json!({"capacity": split.capacity, "direct": split.direct, "ota": split.ota}),
         )?;
-        Ok(stock_rows(tx)?
+        let rows = stock_rows(tx)?
             .into_iter()
             .filter(|r| r.product_id == product_id)
-            .collect())
+            .collect();
+        with_vouchers(tx, rows)
     })
 }
 

@@ -3,6 +3,8 @@
 //! a reseller sells it, cancelling. Issuing is a step of payment (`payments.rs`) and of batches;
 //! redemption, which moves ACTIVE to USED, is `redemption.rs`.
 
+pub(in crate::domain) mod card;
+mod history;
 pub(in crate::domain) mod rows;
 pub(in crate::domain) mod views;
 
@@ -19,6 +21,8 @@ use super::Ctx;
 use crate::error::AppError;
 use rows::{Sale, TicketRow};
 
+pub use card::{EntitlementUses, TicketCard, TicketHeadline};
+pub use history::{history, HistoryEvent, TicketHistory};
 pub use rows::{Owner, RemainingUses, TicketFilter, TicketStatus};
 pub use views::{DistributionChain, Ticket};
 
@@ -123,18 +127,32 @@ fn is_same_sale(row: &TicketRow, a: &TicketActivation) -> bool {
 }
 
 /// Cancels a PRE_GENERATED ticket, or an ACTIVE one with nothing redeemed; its unit is released.
-pub fn cancel(ctx: &Ctx, code: &str, owner: Owner, actor: Actor) -> Result<Ticket, AppError> {
+/// Staff say why (`reason`, kept in the audit log); a partner's own cancellation needs none.
+pub fn cancel(
+    ctx: &Ctx,
+    code: &str,
+    owner: Owner,
+    actor: Actor,
+    reason: Option<&str>,
+) -> Result<Ticket, AppError> {
+    let reason = reason
+        .map(|r| values::name(r, "reason", 200, true))
+        .transpose()?;
     let (code, signer) = (code.to_owned(), ctx.qr.clone());
     ctx.db.write(move |tx| {
         let row = rows::find(tx, &code, owner)?;
         rows::cancel(tx, &row)?;
+        let mut summary = serde_json::json!({"from": row.status});
+        if let Some(reason) = &reason {
+            summary["reason"] = serde_json::json!(reason);
+        }
         audit::record(
             tx,
             actor,
             row.partner_id,
             "ticket.cancel",
             ("ticket", &row.code),
-            serde_json::json!({"from": row.status}),
+            summary,
         )?;
         views::with_chain(tx, &rows::find(tx, &code, owner)?, &signer)
     })

@@ -282,8 +282,11 @@ fn an_octo_reseller_holds_confirms_and_gets_printable_tickets_from_the_one_inven
         TokenKind::Dated
     );
     assert!(signer.verify(&codes[0], next_day).is_err());
-    // ...and it opens the gate (today is before the visit date, and still valid).
+    // ...and on the visit date it opens the gate (a dated ticket enters only on its day).
     let scanner = venue(&app);
+    app.redeem(&scanner, &codes[0], "buffet")
+        .problem(409, "WRONG_VISIT_DATE");
+    app.visit_day_comes();
     app.redeem(&scanner, &codes[0], "buffet").expect(200);
 
     // The audit log names the surface.
@@ -350,6 +353,7 @@ fn redeeming_every_ticket_at_the_gate_makes_the_booking_redeemed() {
     let booking = confirm(&app, &p, &uuid, &guest()).expect(200).body;
     let codes = qr_codes(&booking);
     let scanner = venue(&app);
+    app.visit_day_comes();
     // Package 107: a round-trip ferry (2 uses) and the pet area.
     for function_code in ["ferry", "ferry", "pet_area"] {
         app.redeem(&scanner, &codes[0], function_code).expect(200);
