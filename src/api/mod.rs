@@ -40,6 +40,7 @@ use rocket::serde::json::Json;
 use rocket::{Build, Orbit, Rocket};
 use rocket_okapi::request::RequestHeaderInput;
 use rocket_okapi::settings::OpenApiSettings;
+use rusqlite::Connection;
 
 use crate::config::{Config, IpRange};
 use crate::db::CheckpointMode;
@@ -119,6 +120,20 @@ pub async fn run<T: Send + 'static>(
     rocket::tokio::task::spawn_blocking(move || f(&app.ctx))
         .await
         .map_err(|e| AppError::Internal(format!("worker: {e}")))?
+}
+
+/// Answers a short read (a few indexed rows, pages the OS has cached) in place on the async
+/// worker when a read connection is idle, and on the blocking pool otherwise. The hop to the
+/// blocking pool and back (two thread wake-ups) costs more than such a read; a read that can
+/// take long (lists, reports, files) goes through [`answer`].
+pub async fn answer_read<T: Send + 'static>(
+    app: &App,
+    f: impl FnOnce(&Ctx, &Connection) -> Result<T, AppError> + Send + 'static,
+) -> ApiResult<Json<T>> {
+    if let Some(conn) = app.ctx.db.idle_reader() {
+        return f(&app.ctx, &conn).map(Json);
+    }
+    answer(app, move |ctx| ctx.db.read(|conn| f(ctx, conn))).await
 }
 
 /// Runs `f` like [`run`] and answers its value as JSON: the body of most handlers.

@@ -4,12 +4,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 use schemars::JsonSchema;
 use serde::Serialize;
+use serde_json::value::RawValue;
 use time::Date;
 
 use super::catalog::{self, Entitlement, Product};
@@ -17,6 +18,7 @@ use super::inventory::{self, Channel};
 use super::pricing::{self, DayType, Price};
 use super::Ctx;
 use crate::clock;
+use crate::db::Db;
 use crate::error::AppError;
 
 #[derive(Serialize, JsonSchema)]
@@ -46,7 +48,9 @@ pub struct OtaInventory {
     pub channel: Channel,
     /// Units a reservation can take right now, per package id.
     pub available_quantities: BTreeMap<String, i64>,
-    pub pricing_context: PricingContext,
+    /// Made once per offer (as JSON) when every package is asked for, as most reads do.
+    #[schemars(with = "PricingContext")]
+    pub pricing_context: Box<RawValue>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub calendar: Option<Vec<CalendarDay>>,
 }
@@ -64,6 +68,52 @@ pub struct OfferCache {
 pub(super) struct Offer {
     products: Vec<Product>,
     holidays: BTreeSet<Date>,
+    /// The pricing context of every package, serialized on first use.
+    everything: OnceLock<Box<RawValue>>,
+}
+
+impl Offer {
+    /// The pricing context of `wanted` (`None`: every package) as JSON.
+    fn pricing_context(
+        &self,
+        currency: &str,
+        wanted: Option<&[i64]>,
+    ) -> Result<Box<RawValue>, AppError> {
+        if wanted.is_none() {
+            if let Some(json) = self.everything.get() {
+                return Ok(json.clone());
+            }
+        }
+        let context = PricingContext {
+            currency: currency.to_owned(),
+            weekend_days: pricing::WEEKEND_DAYS
+                .iter()
+                .map(|d| d.to_string())
+                .collect(),
+            holidays: self
+                .holidays
+                .iter()
+                .map(|d| clock::date_to_db(*d))
+                .collect(),
+            products: self
+                .products
+                .iter()
+                .filter(|p| wanted.is_none_or(|w| w.contains(&p.product_id)))
+                .map(|p| PricedProduct {
+                    product_id: p.product_id,
+                    name: p.name.clone(),
+                    prices: p.prices.clone(),
+                    entitlements: p.entitlements.clone(),
+                })
+                .collect(),
+        };
+        let json = serde_json::value::to_raw_value(&context)
+            .map_err(|e| AppError::Internal(format!("pricing context: {e}")))?;
+        if wanted.is_none() {
+            return Ok(self.everything.get_or_init(|| json).clone());
+        }
+        Ok(json)
+    }
 }
 
 impl OfferCache {
@@ -75,15 +125,19 @@ impl OfferCache {
         (at.elapsed() < Self::TTL).then(|| Arc::clone(offer))
     }
 
-    /// A package as the cached catalog has it (an unknown id is 422 naming `field`), or `None`
-    /// when the cache is stale and the caller must read the catalog itself. Lets a write job skip
-    /// reading the catalog inside its transaction almost always, without blocking to fill it.
+    /// A package as the cached catalog has it (an unknown id is 422 naming `field`), refilling a
+    /// stale cache from a read connection if one is idle; `None` when none is and the caller must
+    /// read the catalog itself. Lets a write job skip reading the catalog inside its transaction
+    /// almost always, without waiting for a connection (it is called from async handlers).
     pub(super) fn cached_product(
         &self,
+        db: &Db,
         product_id: i64,
         field: &str,
     ) -> Option<Result<Product, AppError>> {
-        let offer = self.fresh()?;
+        let offer = self
+            .fresh()
+            .or_else(|| self.get(&*db.idle_reader()?).ok())?;
         let found = offer.products.iter().find(|p| p.product_id == product_id);
         Some(
             found.cloned().ok_or_else(|| {
@@ -103,6 +157,7 @@ impl OfferCache {
         let offer = Arc::new(Offer {
             products: catalog::load_products(conn)?,
             holidays: catalog::holidays(conn)?,
+            everything: OnceLock::new(),
         });
         if self.generation.load(Ordering::Acquire) == seen {
             *entry = Some((Arc::clone(&offer), Instant::now()));
@@ -122,44 +177,27 @@ impl OfferCache {
 /// unknown id is 422); the calendar appears when a date is given (at most 366 days).
 pub fn ota_inventory(
     ctx: &Ctx,
+    c: &Connection,
     product_ids: Option<&str>,
     date_from: Option<&str>,
     date_to: Option<&str>,
 ) -> Result<OtaInventory, AppError> {
-    ctx.db.read(|c| {
-        let offer = ctx.offer.get(c)?;
-        let known: Vec<i64> = offer.products.iter().map(|p| p.product_id).collect();
-        let wanted = parse_product_ids(product_ids, &known)?;
-        let range = parse_range(date_from, date_to)?;
-        let holidays = &offer.holidays;
-        let available = inventory::available(c, Channel::Ota)?;
-        Ok(OtaInventory {
-            channel: Channel::Ota,
-            available_quantities: wanted
-                .iter()
-                .map(|id| (id.to_string(), available.get(id).copied().unwrap_or(0)))
-                .collect(),
-            pricing_context: PricingContext {
-                currency: ctx.config.currency.clone(),
-                weekend_days: pricing::WEEKEND_DAYS
-                    .iter()
-                    .map(|d| d.to_string())
-                    .collect(),
-                holidays: holidays.iter().map(|d| clock::date_to_db(*d)).collect(),
-                products: offer
-                    .products
-                    .iter()
-                    .filter(|p| wanted.contains(&p.product_id))
-                    .map(|p| PricedProduct {
-                        product_id: p.product_id,
-                        name: p.name.clone(),
-                        prices: p.prices.clone(),
-                        entitlements: p.entitlements.clone(),
-                    })
-                    .collect(),
-            },
-            calendar: range.map(|(from, to)| calendar(from, to, holidays)),
-        })
+    let offer = ctx.offer.get(c)?;
+    let known: Vec<i64> = offer.products.iter().map(|p| p.product_id).collect();
+    let wanted = parse_product_ids(product_ids, &known)?;
+    let range = parse_range(date_from, date_to)?;
+    let available = inventory::available(c, Channel::Ota)?;
+    Ok(OtaInventory {
+        channel: Channel::Ota,
+        available_quantities: wanted
+            .iter()
+            .map(|id| (id.to_string(), available.get(id).copied().unwrap_or(0)))
+            .collect(),
+        pricing_context: offer.pricing_context(
+            &ctx.config.currency,
+            product_ids.is_some().then_some(&wanted),
+        )?,
+        calendar: range.map(|(from, to)| calendar(from, to, &offer.holidays)),
     })
 }
 

@@ -109,7 +109,9 @@ pub fn reserve(
     );
     // From memory when the catalog cache is fresh, so the single writer need not read it; the
     // answer (an unknown product) is only given after the idempotency check, as if read inside.
-    let cached = ctx.offer.cached_product(req.product_id, "product_id");
+    let cached = ctx
+        .offer
+        .cached_product(&ctx.db, req.product_id, "product_id");
     ctx.db.submit(move |tx| {
         idempotency::once(tx, partner_id, key.as_ref(), |tx| {
             validate_quantity(req.quantity)?;

@@ -9,7 +9,7 @@ use crate::api::body::RawBody;
 use crate::api::guards::Partner;
 use crate::api::headers::{idempotent, IdempotencyHeader};
 use crate::api::views::OrderView;
-use crate::api::{answer, created, run, ApiResult, App, CreatedJson};
+use crate::api::{answer, answer_read, created, run, ApiResult, App, CreatedJson};
 use crate::domain::availability::{self, OtaInventory};
 use crate::domain::orders;
 use crate::domain::ota_orders::{self, NewOtaOrder};
@@ -34,9 +34,10 @@ async fn ota_inventory(
     date_from: Option<String>,
     date_to: Option<String>,
 ) -> ApiResult<Json<OtaInventory>> {
-    answer(&app, move |ctx| {
+    answer_read(&app, move |ctx, conn| {
         availability::ota_inventory(
             ctx,
+            conn,
             product_ids.as_deref(),
             date_from.as_deref(),
             date_to.as_deref(),

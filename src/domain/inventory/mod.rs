@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use rusqlite::{params, Connection, Transaction};
 use schemars::JsonSchema;
 use serde::Serialize;
-use time::OffsetDateTime;
 
 use super::audit::{self, Actor};
 use crate::clock;
@@ -160,35 +159,6 @@ pub(super) fn sell_available_all(
     Ok(true)
 }
 
-/// Units still blocked by holds whose time is up but which the expiry job has not released yet.
-/// Reads add them back so no one ever sees stock that an expired hold still blocks.
-fn overdue_holds(
-    conn: &Connection,
-    now: OffsetDateTime,
-) -> Result<HashMap<(i64, Channel), i64>, AppError> {
-    let now = clock::to_db(now);
-    let mut overdue = HashMap::new();
-    let mut stmt = conn.prepare_cached(
-        "SELECT product_id, 'ota', SUM(quantity) FROM reservations
-         WHERE status IN ('ACTIVE', 'ORDERED') AND reserved_until <= ?1 GROUP BY product_id
-         UNION ALL
-         SELECT l.product_id, 'direct', SUM(l.count) FROM orders o JOIN order_lines l ON l.order_id = o.id
-         WHERE o.status = 'PENDING_PAYMENT' AND o.channel = 'direct' AND o.expires_at <= ?1 GROUP BY l.product_id",
-    )?;
-    let rows = stmt.query_map([now], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, Channel>(1)?,
-            r.get::<_, i64>(2)?,
-        ))
-    })?;
-    for row in rows {
-        let (product_id, channel, units) = row?;
-        *overdue.entry((product_id, channel)).or_insert(0) += units;
-    }
-    Ok(overdue)
-}
-
 /// Every package and channel, with `available` as a new hold would see it right now and the
 /// pre-generated vouchers counted apart.
 pub fn stock(db: &Db) -> Result<Vec<StockRow>, AppError> {
@@ -212,39 +182,42 @@ fn with_vouchers(conn: &Connection, mut rows: Vec<StockRow>) -> Result<Vec<Stock
     Ok(rows)
 }
 
+/// Every package and channel with its counters and what a new hold could take (`available`).
 pub(super) fn stock_rows(conn: &Connection) -> Result<Vec<StockRow>, AppError> {
-    let overdue = overdue_holds(conn, clock::now())?;
-    let rows = conn
-        .prepare_cached(
-            "SELECT i.product_id, p.name, i.channel, p.capacity, i.allocated, i.held, i.sold, i.used
-             FROM inventory i JOIN products p ON p.id = i.product_id ORDER BY i.product_id, i.channel",
-        )?
-        .query_map([], |r| {
-            Ok(StockRow {
-                product_id: r.get(0)?,
-                product_name: r.get(1)?,
-                channel: r.get(2)?,
-                capacity: r.get(3)?,
-                allocated: r.get(4)?,
-                held: r.get(5)?,
-                pre_generated: 0,
-                sold: r.get(6)?,
-                used: r.get(7)?,
-                available: 0,
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows
-        .into_iter()
-        .map(|mut row| {
-            let blocked = overdue
-                .get(&(row.product_id, row.channel))
-                .copied()
-                .unwrap_or(0);
-            row.available = row.allocated - row.held - row.sold + blocked;
-            row
+    // One statement, so one snapshot: the counters and the overdue holds that `available` adds
+    // back are read together (an expiry committing between two reads would count a hold twice).
+    // Overdue holds are those whose time is up but which the expiry job has not released yet:
+    // no one ever sees stock that an expired hold still blocks. Per row, a range of a partial
+    // index (usually empty): no temporary b-tree, as a GROUP BY would need, on this hot read.
+    let mut stmt = conn.prepare_cached(
+        "SELECT i.product_id, p.name, i.channel, p.capacity, i.allocated, i.held, i.sold, i.used,
+                i.allocated - i.held - i.sold + CASE i.channel
+                  WHEN 'ota' THEN (SELECT COALESCE(SUM(r.quantity), 0) FROM reservations r
+                    WHERE r.status IN ('ACTIVE', 'ORDERED') AND r.reserved_until <= ?1
+                      AND r.product_id = i.product_id)
+                  WHEN 'direct' THEN (SELECT COALESCE(SUM(l.count), 0)
+                    FROM orders o JOIN order_lines l ON l.order_id = o.id
+                    WHERE o.status = 'PENDING_PAYMENT' AND o.channel = 'direct'
+                      AND o.expires_at <= ?1 AND l.product_id = i.product_id)
+                  ELSE 0 END
+         FROM inventory i JOIN products p ON p.id = i.product_id
+         ORDER BY i.product_id, i.channel",
+    )?;
+    let rows = stmt.query_map([clock::to_db(clock::now())], |r| {
+        Ok(StockRow {
+            product_id: r.get(0)?,
+            product_name: r.get(1)?,
+            channel: r.get(2)?,
+            capacity: r.get(3)?,
+            allocated: r.get(4)?,
+            held: r.get(5)?,
+            pre_generated: 0,
+            sold: r.get(6)?,
+            used: r.get(7)?,
+            available: r.get(8)?,
         })
-        .collect())
+    })?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
 /// Available units per package on one channel.
