@@ -16,7 +16,9 @@
 //! 6. samples the server's VmRSS / VmHWM throughout.
 //!
 //! It prints a table and replaces the section between the markers in `BENCHMARKS.md`.
-//! `GANGWAY_BENCH_SECS` sets the length of each mixed phase (default 15 s).
+//! `GANGWAY_BENCH_SECS` sets the length of each mixed phase (default 15 s). `GANGWAY_BENCH_BIN`
+//! runs another build of `gangway` instead of this one (an older release, to compare on the same
+//! machine); its figures are printed and `BENCHMARKS.md` is left alone.
 //!
 //! The load generator runs on the same machine as the server and competes with it for the CPUs;
 //! the figures are what one box serving and loading itself achieves, a conservative bound.
@@ -145,11 +147,13 @@ fn main() {
     };
     let section = report.markdown();
     println!("\n{section}");
+    let secs = report.runtime.as_secs_f64();
+    if let Some(other) = server::other_build() {
+        println!("load: done in {secs:.0} s; measured {other}, so BENCHMARKS.md is left alone");
+        return;
+    }
     write_section(&section);
-    println!(
-        "load: done in {:.0} s; BENCHMARKS.md updated",
-        report.runtime.as_secs_f64()
-    );
+    println!("load: done in {secs:.0} s; BENCHMARKS.md updated");
 }
 
 /// The ceilings measured before the server starts: raw SQLite commits per second, and QR figures.

@@ -33,7 +33,7 @@ impl Setup {
             keys,
             venue,
             admin,
-            visit_date: next_wednesday_a_month_out(),
+            visit_date: today_at_the_venue(),
         }
     }
 
@@ -85,11 +85,9 @@ fn raise_allocations(server: &Server, agent: &ureq::Agent, admin: &str) {
     }
 }
 
-/// The visit date of every order: the first Wednesday at least 30 days from now.
-fn next_wednesday_a_month_out() -> String {
-    let mut d = time::OffsetDateTime::now_utc().date() + time::Duration::days(30);
-    while d.weekday() != time::Weekday::Wednesday {
-        d = d.next_day().unwrap();
-    }
-    gangway::clock::date_to_db(d)
+/// The visit date of every order: today at the venue (the server runs with the default UTC
+/// time zone), since the journey redeems each order's first ticket and the gate admits a dated
+/// ticket only on its visit date.
+fn today_at_the_venue() -> String {
+    gangway::clock::date_to_db(time::OffsetDateTime::now_utc().date())
 }

@@ -11,6 +11,17 @@ use std::time::Duration;
 use crate::generator::agent;
 
 const BIN: &str = env!("CARGO_BIN_EXE_gangway");
+
+/// The build named by `GANGWAY_BENCH_BIN`, when the run measures another build than this one.
+pub fn other_build() -> Option<String> {
+    std::env::var("GANGWAY_BENCH_BIN")
+        .ok()
+        .filter(|b| !b.is_empty())
+}
+
+fn bin() -> String {
+    other_build().unwrap_or_else(|| BIN.to_owned())
+}
 const WEBHOOK_SECRET: &str = "bench-webhook-secret-0123456789";
 
 pub struct Server {
@@ -51,7 +62,7 @@ impl Server {
         let db = dir.path().join("gangway.db");
         let port = free_port();
         let log = std::fs::File::create(dir.path().join("server.log")).expect("log");
-        let mut cmd = Command::new(BIN);
+        let mut cmd = Command::new(bin());
         cmd.arg("serve");
         configure(&mut cmd, &db, port);
         let child = cmd
@@ -86,7 +97,7 @@ impl Server {
 
     /// Runs `gangway <args>` on the server's database; returns stdout.
     pub fn cli(&self, args: &[&str]) -> String {
-        let mut cmd = Command::new(BIN);
+        let mut cmd = Command::new(bin());
         cmd.args(args);
         configure(&mut cmd, &self.db, 0);
         let out = cmd.output().expect("run gangway CLI");
