@@ -151,21 +151,19 @@ fn admin_creates_partners_and_keys_that_work_until_revoked() {
         "a listing must never show a key"
     );
 
-    app.req(Method::Patch, &format!("/api/admin/partners/{id}"))
-        .bearer(&admin)
-        .json(&json!({"status": "suspended"}))
-        .send()
-        .expect(200);
-    app.get("/api/ota/inventory")
-        .key(&key)
-        .send()
-        .problem(403, "FORBIDDEN");
-    app.req(Method::Patch, &format!("/api/admin/partners/{id}"))
-        .bearer(&admin)
-        .json(&json!({"status": "active"}))
-        .send()
-        .expect(200);
-    app.get("/api/ota/inventory").key(&key).send().expect(200);
+    // A suspension shuts the key out at once; reactivating lets it in again.
+    for (status, answer) in [("suspended", 403), ("active", 200)] {
+        app.req(Method::Patch, &format!("/api/admin/partners/{id}"))
+            .bearer(&admin)
+            .json(&json!({ "status": status }))
+            .send()
+            .expect(200);
+        let r = app.get("/api/ota/inventory").key(&key).send();
+        assert_eq!(r.status, answer, "{status}: {}", r.body);
+        if answer == 403 {
+            assert_eq!(r.body["code"], "FORBIDDEN");
+        }
+    }
 
     let key_id = k.body["key_id"].as_i64().unwrap();
     app.req(Method::Delete, &format!("/api/admin/api-keys/{key_id}"))

@@ -277,6 +277,13 @@ impl TestApp {
             .send()
     }
 
+    /// A hold that must succeed: its reservation id.
+    pub fn held(&self, p: &TestPartner, product_id: i64, quantity: i64) -> String {
+        self.reserve(p, product_id, quantity)
+            .expect(201)
+            .text("reservation_id")
+    }
+
     /// Reserve, order (all adults, a weekday 30+ days ahead) and activate: returns the activation.
     pub fn paid_order(&self, p: &TestPartner, product_id: i64, quantity: i64) -> Value {
         self.paid_order_on(p, product_id, quantity, &weekday_ahead())

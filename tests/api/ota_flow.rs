@@ -172,7 +172,7 @@ fn weekend_and_holiday_visits_price_as_weekend() {
 fn orders_must_match_the_reservation() {
     let app = spawn_app();
     let p = app.partner("P");
-    let rid = app.reserve(&p, 107, 3).expect(201).text("reservation_id");
+    let rid = app.held(&p, 107, 3);
     let r = app
         .order(&p, &rid, &[("adult", 2)])
         .problem(422, "VALIDATION_FAILED");
@@ -205,7 +205,7 @@ fn not_enough_stock_is_409_and_holds_nothing() {
 fn cancelling_a_reservation_releases_its_units_once() {
     let app = spawn_app();
     let p = app.partner("P");
-    let rid = app.reserve(&p, 106, 10).expect(201).text("reservation_id");
+    let rid = app.held(&p, 106, 10);
     let r = app
         .req(Method::Delete, &format!("/api/ota/reservations/{rid}"))
         .key(&p.key)
@@ -270,7 +270,7 @@ fn reservation_expiry_is_bounded_and_expired_holds_free_their_units() {
 fn the_expiry_job_releases_due_holds() {
     let app = spawn_app();
     let p = app.partner("P");
-    let rid = app.reserve(&p, 107, 5).expect(201).text("reservation_id");
+    let rid = app.held(&p, 107, 5);
     app.expire_reservation(&rid);
     let released = gangway::domain::expiry::run_once(app.db()).unwrap();
     assert_eq!(released.reservations, 1);
@@ -286,7 +286,7 @@ fn the_expiry_job_releases_due_holds() {
 fn a_late_payment_is_kept_and_issues_tickets_while_stock_remains() {
     let app = spawn_app();
     let p = app.partner("P");
-    let rid = app.reserve(&p, 106, 2).expect(201).text("reservation_id");
+    let rid = app.held(&p, 106, 2);
     let oid = app
         .order(&p, &rid, &[("adult", 2)])
         .expect(201)
@@ -389,7 +389,7 @@ fn partners_never_see_each_others_objects() {
     let paid = app.paid_order(&a, 106, 1);
     let code = paid["tickets"][0]["ticket_code"].as_str().unwrap();
     let oid = paid["order_id"].as_str().unwrap();
-    let rid = app.reserve(&a, 106, 1).expect(201).text("reservation_id");
+    let rid = app.held(&a, 106, 1);
     for path in [
         format!("/api/ota/orders/{oid}"),
         format!("/api/ota/reservations/{rid}"),

@@ -98,7 +98,7 @@ fn failed_then_successful_payments_in_any_order_issue_once() {
 fn ota_orders_can_be_paid_by_the_gateway_too() {
     let app = spawn_app();
     let p = app.partner("P");
-    let rid = app.reserve(&p, 107, 2).expect(201).text("reservation_id");
+    let rid = app.held(&p, 107, 2);
     let o = app.order(&p, &rid, &[("family", 2)]).expect(201);
     let n = json!({"order_id": o.body["order_id"], "payment_reference": "GW-7", "status": "SUCCESS", "amount_cents": o.body["payment_required"]["amount_cents"], "currency": "USD"});
     assert_eq!(app.notify(&n).expect(200).body["tickets_issued"], 2);

@@ -30,12 +30,11 @@ fn accounts_are_managed_in_the_console() {
     b.type_into("#new-user-name", "Gate 3");
     b.click("#new-user-role option[value=venue]");
     b.click("[data-testid=create-user]");
-    let password = b.wait_js(
+    let password = shown_once(
+        &b,
         "the new user's password",
-        "return document.querySelector('[data-testid=new-password] [data-testid=new-password-value]')?.textContent",
-        json!([]),
+        "[data-testid=new-password] [data-testid=new-password-value]",
     );
-    let password = password.as_str().unwrap().to_owned();
     let gate_row = "[data-testid=users-table] tr[data-email=\"gate3@example.com\"]";
     b.find(gate_row);
     let (status, gate_token) = login(&agent, &base, "gate3@example.com", &password);
@@ -99,10 +98,5 @@ fn accounts_are_managed_in_the_console() {
     );
     b.find(".swagger-ui .opblock");
     b.screenshot("accounts-04-docs");
-    let errors: Vec<String> = b
-        .console_log()
-        .into_iter()
-        .filter(|l| l.starts_with("SEVERE") && !l.contains("status of 401"))
-        .collect();
-    assert!(errors.is_empty(), "browser console errors: {errors:#?}");
+    assert_console_clean(&b, "status of 401");
 }

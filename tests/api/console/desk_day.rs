@@ -244,10 +244,5 @@ fn the_desk_through_the_day() {
     assert_no_error(&b);
 
     // Refusals and frames without a code answer 4xx by design; nothing else may fail.
-    let errors: Vec<String> = b
-        .console_log()
-        .into_iter()
-        .filter(|l| l.starts_with("SEVERE") && !l.contains("status of 4"))
-        .collect();
-    assert!(errors.is_empty(), "browser console errors: {errors:#?}");
+    assert_console_clean(&b, "status of 4");
 }

@@ -154,12 +154,11 @@ fn staff_console_in_a_real_browser() {
     );
     b.type_into("#key-label", "production");
     b.click("[data-testid=create-key]");
-    let new_key = b.wait_js(
+    let new_key = shown_once(
+        &b,
         "the new API key",
-        "return document.querySelector('[data-testid=new-api-key] [data-testid=new-api-key-value]')?.textContent",
-        json!([]),
+        "[data-testid=new-api-key] [data-testid=new-api-key-value]",
     );
-    let new_key = new_key.as_str().unwrap().to_owned();
     assert!(new_key.len() >= 20, "a full key: {new_key}");
     assert!(
         b.text("[data-testid=new-api-key]").contains(&new_key),
@@ -293,12 +292,7 @@ fn staff_console_in_a_real_browser() {
         .expect("a ferry entitlement");
     assert_eq!(ferry["remaining_uses"], 1);
 
-    let errors: Vec<String> = b
-        .console_log()
-        .into_iter()
-        .filter(|l| l.starts_with("SEVERE") && !l.contains("status of 401"))
-        .collect();
-    assert!(errors.is_empty(), "browser console errors: {errors:#?}");
+    assert_console_clean(&b, "status of 401");
     drop(b);
     eprintln!(
         "console browser test took {:.1}s; screenshots in {}",

@@ -44,6 +44,25 @@ pub fn log_in(b: &Browser, email: &str, role: &str) {
 
 /// No view shows an error box, or a missing value as the word null or undefined.
 #[track_caller]
+/// A secret the console shows only once (a new password, a new API key): the text of `selector`
+/// once it is there.
+pub fn shown_once(b: &Browser, what: &str, selector: &str) -> String {
+    let script = format!("return document.querySelector('{selector}')?.textContent");
+    let value = b.wait_js(what, &script, json!([]));
+    value.as_str().expect("a text").to_owned()
+}
+
+/// Nothing failed in the browser's console, except answers containing `expected` (e.g. the 401
+/// of a deliberate logout, or the 4xx of refusals shown on purpose).
+pub fn assert_console_clean(b: &Browser, expected: &str) {
+    let errors: Vec<String> = b
+        .console_log()
+        .into_iter()
+        .filter(|l| l.starts_with("SEVERE") && !l.contains(expected))
+        .collect();
+    assert!(errors.is_empty(), "browser console errors: {errors:#?}");
+}
+
 pub fn assert_no_error(b: &Browser) {
     let errors = b.js(
         "return [...document.querySelectorAll('#main .alert-error')].map((e) => e.textContent)",
