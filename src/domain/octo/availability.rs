@@ -56,6 +56,7 @@ pub struct Availability {
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(rename = "OctoCalendarDay")] // the OTA inventory's calendar has its own `CalendarDay`
 pub struct CalendarDay {
     pub local_date: String,
     pub available: bool,

@@ -42,6 +42,7 @@ impl BookingStatus {
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(rename = "OctoCancellation")] // the console's ticket cancellation is `Cancellation`
 pub struct Cancellation {
     /// `FULL`: once cancelled (or lapsed) the reseller owes nothing.
     pub refund: String,
