@@ -175,7 +175,8 @@ impl OfferCache {
 
 /// The OTA channel's offer: `product_ids` is a comma-separated list (default: every package; an
 /// unknown id is 422); the calendar appears when a date is given (at most 366 days). It reads on
-/// the caller's connection `c` (one statement), so the HTTP floor can run it in place.
+/// the caller's connection `c` (the live counters in one statement, the catalog from memory), so
+/// the HTTP floor can run it in place.
 pub fn ota_inventory(
     ctx: &Ctx,
     c: &Connection,
