@@ -18,7 +18,10 @@ fn with_malloc_tuning() {
         ("MALLOC_MMAP_THRESHOLD_", "1048576"),
         ("MALLOC_ARENA_MAX", "2"),
     ];
-    if std::env::var_os(TUNING[0].0).is_some() {
+    if TUNING
+        .iter()
+        .all(|(var, _)| std::env::var_os(var).is_some())
+    {
         return;
     }
     if let Ok(exe) = std::env::current_exe() {
