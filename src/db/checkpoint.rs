@@ -86,10 +86,14 @@ impl Failures {
             .get_or_init(Default::default)
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let failures = all.entry(path.to_path_buf()).or_default();
         match outcome {
-            Ok(()) => failures.clear(),
-            Err(e) => failures.report(&e),
+            // A file that never failed has no entry: a passing checkpoint allocates nothing.
+            Ok(()) => {
+                if let Some(failures) = all.get_mut(path) {
+                    failures.clear();
+                }
+            }
+            Err(e) => all.entry(path.to_path_buf()).or_default().report(&e),
         }
     }
 
