@@ -11,6 +11,7 @@ use std::time::Duration;
 use crate::generator::agent;
 
 const BIN: &str = env!("CARGO_BIN_EXE_gangway");
+const WEBHOOK_SECRET: &str = "bench-webhook-secret-0123456789";
 
 /// The build named by `GANGWAY_BENCH_BIN`, when the run measures another build than this one.
 pub fn other_build() -> Option<String> {
@@ -22,7 +23,6 @@ pub fn other_build() -> Option<String> {
 fn bin() -> String {
     other_build().unwrap_or_else(|| BIN.to_owned())
 }
-const WEBHOOK_SECRET: &str = "bench-webhook-secret-0123456789";
 
 pub struct Server {
     child: Child,
